@@ -1,0 +1,107 @@
+/**
+ * Name and label syntax checks of k8s.io/apimachinery/pkg/util/validation. Each returns the list of
+ * problems as upstream words them (empty when valid), so callers can wrap them in field errors.
+ */
+
+const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const dns1123LabelRe = new RegExp(`^${dns1123LabelFmt}$`);
+const dns1123SubdomainRe = new RegExp(`^${dns1123LabelFmt}(\\.${dns1123LabelFmt})*$`);
+const qualifiedNameRe = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const labelValueRe = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export const DNS1123LabelMaxLength = 63;
+export const DNS1123SubdomainMaxLength = 253;
+export const LabelValueMaxLength = 63;
+export const QualifiedNameMaxLength = 63;
+
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  let s = `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(' or ')}`;
+  s += `, regex used for validation is '${fmt}')`;
+  return s;
+}
+
+export function isDNS1123Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123LabelMaxLength) errs.push(`must be no more than ${DNS1123LabelMaxLength} characters`);
+  if (!dns1123LabelRe.test(value))
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        dns1123LabelFmt,
+        'my-name',
+        '123-abc',
+      ),
+    );
+  return errs;
+}
+
+export function isDNS1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123SubdomainMaxLength)
+    errs.push(`must be no more than ${DNS1123SubdomainMaxLength} characters`);
+  if (!dns1123SubdomainRe.test(value))
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`,
+        'example.com',
+      ),
+    );
+  return errs;
+}
+
+/** A label or annotation key: optional DNS-subdomain prefix and `/`, then a name of ≤63 characters. */
+export function isQualifiedName(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split('/');
+  let name: string;
+  if (parts.length === 1) {
+    name = parts[0] ?? '';
+  } else if (parts.length === 2) {
+    const prefix = parts[0] ?? '';
+    name = parts[1] ?? '';
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
+  } else {
+    return [
+      regexError(
+        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]',
+        'MyName',
+        'my.name',
+        '123-abc',
+      ) + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ];
+  }
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (name.length > QualifiedNameMaxLength)
+    errs.push(`name part must be no more than ${QualifiedNameMaxLength} characters`);
+  if (name.length > 0 && !qualifiedNameRe.test(name))
+    errs.push(
+      'name part ' +
+        regexError(
+          "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+          '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]',
+          'MyName',
+          'my.name',
+          '123-abc',
+        ),
+    );
+  return errs;
+}
+
+export function isValidLabelValue(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > LabelValueMaxLength) errs.push(`must be no more than ${LabelValueMaxLength} characters`);
+  if (!labelValueRe.test(value))
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?',
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
+  return errs;
+}

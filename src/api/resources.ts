@@ -1,0 +1,168 @@
+/**
+ * The API types everynode serves and the typed tokens code uses to name them. A token carries the
+ * object type as a phantom parameter so that `client.get(resources.pods, ns, name)` returns a Pod.
+ */
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { Mutable } from '../util/objects.js';
+import type { Namespace, Node, Pod, Event } from 'kubernetes-types/core/v1.js';
+import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+
+export type { Namespace, Node, Pod, Event, DaemonSet, ControllerRevision, Lease, PriorityClass, ObjectMeta };
+
+/** Any Kubernetes object: what the store and the client move around. */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+}
+
+/** A writable object with open fields: what strategies and the store build before committing. */
+export interface MutableObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Mutable<ObjectMeta>;
+  spec?: unknown;
+  status?: unknown;
+}
+
+/** A resource type, e.g. `daemonsets` in `apps/v1`. `T` is the object type it holds. */
+export interface ResourceType<T extends KubeObject = KubeObject> {
+  readonly group: string;
+  readonly version: string;
+  /** `apps/v1`, or `v1` for the core group. */
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly listKind: string;
+  /** Plural lower-case name used in URLs. */
+  readonly resource: string;
+  readonly singular: string;
+  readonly namespaced: boolean;
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  /** Whether the type has a `/status` subresource whose writes are separate from spec writes. */
+  readonly hasStatus: boolean;
+  /** Phantom field: never set, only carries T. */
+  readonly __type?: T;
+}
+
+function define<T extends KubeObject>(
+  r: Omit<ResourceType<T>, 'apiVersion' | 'listKind' | 'singular' | '__type'> & { singular?: string },
+): ResourceType<T> {
+  return Object.freeze({
+    ...r,
+    apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`,
+    listKind: `${r.kind}List`,
+    singular: r.singular ?? r.kind.toLowerCase(),
+  });
+}
+
+export const resources = {
+  namespaces: define<Namespace>({
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    resource: 'namespaces',
+    namespaced: false,
+    shortNames: ['ns'],
+    categories: [],
+    hasStatus: true,
+  }),
+  nodes: define<Node>({
+    group: '',
+    version: 'v1',
+    kind: 'Node',
+    resource: 'nodes',
+    namespaced: false,
+    shortNames: ['no'],
+    categories: [],
+    hasStatus: true,
+  }),
+  pods: define<Pod>({
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    resource: 'pods',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    hasStatus: true,
+  }),
+  events: define<Event>({
+    group: '',
+    version: 'v1',
+    kind: 'Event',
+    resource: 'events',
+    namespaced: true,
+    shortNames: ['ev'],
+    categories: [],
+    hasStatus: false,
+  }),
+  daemonsets: define<DaemonSet>({
+    group: 'apps',
+    version: 'v1',
+    kind: 'DaemonSet',
+    resource: 'daemonsets',
+    namespaced: true,
+    shortNames: ['ds'],
+    categories: ['all'],
+    hasStatus: true,
+  }),
+  controllerrevisions: define<ControllerRevision>({
+    group: 'apps',
+    version: 'v1',
+    kind: 'ControllerRevision',
+    resource: 'controllerrevisions',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+  }),
+  leases: define<Lease>({
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    resource: 'leases',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+  }),
+  priorityclasses: define<PriorityClass>({
+    group: 'scheduling.k8s.io',
+    version: 'v1',
+    kind: 'PriorityClass',
+    resource: 'priorityclasses',
+    namespaced: false,
+    shortNames: ['pc'],
+    categories: [],
+    hasStatus: false,
+  }),
+} as const;
+
+export type ResourceName = keyof typeof resources;
+
+export const allResources: readonly ResourceType[] = Object.values(resources);
+
+/** Finds a resource type by `group` and plural `resource` name. */
+export function findResource(group: string, resource: string): ResourceType | undefined {
+  return allResources.find((r) => r.group === group && r.resource === resource);
+}
+
+/** `namespace/name` for namespaced objects, `name` for cluster-scoped ones: the key of caches and queues. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function keyOf(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** Splits a `namespace/name` key. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

@@ -1,0 +1,55 @@
+/**
+ * Helpers for the immutable-object discipline: everything the store hands out is deep-frozen and
+ * shared; a writer takes a mutable copy with {@link clone}, changes it, and writes it back.
+ */
+
+/** `T` with every `readonly` removed, recursively (kubernetes-types declares fields readonly). */
+export type Mutable<T> = T extends ReadonlyArray<infer U>
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
+
+/** A deep, mutable copy of a JSON-shaped value (objects from the store are plain JSON). */
+export function clone<T>(value: T): Mutable<T> {
+  if (value === undefined) return value as Mutable<T>;
+  return JSON.parse(JSON.stringify(value)) as Mutable<T>;
+}
+
+/** Freezes a JSON-shaped value in place, recursively, and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Structural equality of two JSON-shaped values (key order ignored, undefined keys ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    return false;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
+  return true;
+}
+
+/** True for `{}`, `[]`, `undefined`, `null`: the values Go's omitempty drops. */
+export function isEmptyValue(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
+  return false;
+}
