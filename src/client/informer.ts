@@ -1,0 +1,291 @@
+/**
+ * A shared informer: lists a resource, then watches from the list's resourceVersion, keeping a
+ * cache of frozen objects with secondary indexes. A watch that ends is resumed from the last seen
+ * resourceVersion; an Expired (410) answer leads to a fresh list whose differences are delivered
+ * as add, update and delete notifications, so handlers never miss a change.
+ */
+import type { KubeObject, ResourceType } from '../api/resources.js';
+import { objectKey } from '../api/resources.js';
+import { isExpired } from '../api/errors.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Client, ClientListOptions, ClientWatch, ClientWatchEvent } from './types.js';
+
+export interface InformerHandlers<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  /** `obj` is the last known state (after a re-list it may be older than the deletion). */
+  onDelete?(obj: T): void;
+}
+
+export type IndexFunc<T> = (obj: T) => readonly string[];
+
+export interface InformerOptions<T> extends ClientListOptions {
+  readonly clock: Clock;
+  readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  /** Called with errors the informer recovers from (list failures, watch ends). */
+  readonly onError?: (err: unknown) => void;
+}
+
+export const RETRY_BACKOFF_MS = { initial: 100, max: 30_000 };
+
+export class Informer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly syncWaiters: Array<() => void> = [];
+  private synced = false;
+  private stopped = true;
+  private lastRV = '';
+  private watchHandle: ClientWatch | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private failures = 0;
+  private generation = 0;
+
+  constructor(
+    private readonly client: Client,
+    readonly type: ResourceType<T>,
+    private readonly options: InformerOptions<T>,
+  ) {
+    for (const name of Object.keys(options.indexers ?? {})) this.indexes.set(name, new Map());
+  }
+
+  addHandlers(handlers: InformerHandlers<T>): void {
+    this.handlers.push(handlers);
+    if (this.synced) for (const obj of this.cache.values()) handlers.onAdd?.(obj);
+  }
+
+  /** Starts listing and watching; returns at once (see {@link waitForSync}). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.generation++;
+    this.retryTimer?.cancel();
+    this.watchHandle?.stop();
+    this.watchHandle = undefined;
+    for (const w of this.syncWaiters.splice(0)) w();
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list has been loaded into the cache (or the informer stopped). */
+  waitForSync(): Promise<void> {
+    if (this.synced || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** The resourceVersion the cache reflects. */
+  lastSyncResourceVersion(): string {
+    return this.lastRV;
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  size(): number {
+    return this.cache.size;
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  /** Objects whose index function returned `value` for index `indexName`. */
+  byIndex(indexName: string, value: string): T[] {
+    const keys = this.indexes.get(indexName)?.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const obj = this.cache.get(k);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private relist(): void {
+    const gen = this.generation;
+    const listOptions: ClientListOptions = {
+      ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+      ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+      ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
+    };
+    this.client.list(this.type, listOptions).then(
+      (result) => {
+        if (gen !== this.generation || this.stopped) return;
+        this.replace(result.items);
+        this.lastRV = result.resourceVersion;
+        this.failures = 0;
+        if (!this.synced) {
+          this.synced = true;
+          for (const w of this.syncWaiters.splice(0)) w();
+        }
+        this.startWatch();
+      },
+      (err: unknown) => this.retry(err, () => this.relist()),
+    );
+  }
+
+  private startWatch(): void {
+    const gen = ++this.generation;
+    this.client
+      .watch(
+        this.type,
+        {
+          ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+          ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+          ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
+          resourceVersion: this.lastRV,
+          allowBookmarks: true,
+        },
+        {
+          onEvent: (ev) => {
+            if (gen === this.generation && !this.stopped) this.apply(ev);
+          },
+          onClose: (err) => {
+            if (gen !== this.generation || this.stopped) return;
+            this.watchHandle = undefined;
+            if (err !== undefined) this.options.onError?.(err);
+            if (isExpired(err)) this.retry(undefined, () => this.relist());
+            else this.retry(undefined, () => this.startWatch());
+          },
+        },
+      )
+      .then(
+        (handle) => {
+          if (gen !== this.generation || this.stopped) handle.stop();
+          else this.watchHandle = handle;
+        },
+        (err: unknown) => {
+          if (gen !== this.generation || this.stopped) return;
+          if (isExpired(err)) this.retry(undefined, () => this.relist());
+          else this.retry(err, () => this.startWatch());
+        },
+      );
+  }
+
+  /** Retries at once the first time, then with capped exponential backoff on the clock. */
+  private retry(err: unknown, fn: () => void): void {
+    if (this.stopped) return;
+    if (err !== undefined) {
+      this.failures++;
+      this.options.onError?.(err);
+    }
+    if (this.failures === 0) {
+      setImmediate(() => {
+        if (!this.stopped) fn();
+      });
+      return;
+    }
+    const delay = Math.min(RETRY_BACKOFF_MS.max, RETRY_BACKOFF_MS.initial * 2 ** (this.failures - 1));
+    this.retryTimer = this.options.clock.setTimeout(() => {
+      if (!this.stopped) fn();
+    }, delay);
+  }
+
+  private apply(ev: ClientWatchEvent<T>): void {
+    const rv = ev.object.metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      if (rv) this.lastRV = rv;
+      return;
+    }
+    const key = objectKey(ev.object);
+    if (ev.type === 'DELETED') {
+      const old = this.cache.get(key);
+      this.remove(key);
+      for (const h of this.handlers) h.onDelete?.(ev.object ?? old);
+    } else {
+      const old = this.cache.get(key);
+      this.put(key, ev.object);
+      for (const h of this.handlers) {
+        if (old) h.onUpdate?.(old, ev.object);
+        else h.onAdd?.(ev.object);
+      }
+    }
+    if (rv) this.lastRV = rv;
+  }
+
+  /** Loads a full list: differences from the cache become notifications. */
+  private replace(items: readonly T[]): void {
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const key = objectKey(obj);
+      seen.add(key);
+      const old = this.cache.get(key);
+      if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
+      this.put(key, obj);
+      for (const h of this.handlers) {
+        if (old) h.onUpdate?.(old, obj);
+        else h.onAdd?.(obj);
+      }
+    }
+    for (const [key, old] of [...this.cache]) {
+      if (seen.has(key)) continue;
+      this.remove(key);
+      for (const h of this.handlers) h.onDelete?.(old);
+    }
+  }
+
+  private put(key: string, obj: T): void {
+    const old = this.cache.get(key);
+    if (old) this.unindex(key, old);
+    this.cache.set(key, obj);
+    this.index(key, obj);
+  }
+
+  private remove(key: string): void {
+    const old = this.cache.get(key);
+    if (!old) return;
+    this.unindex(key, old);
+    this.cache.delete(key);
+  }
+
+  private index(key: string, obj: T): void {
+    for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
+      const idx = this.indexes.get(name);
+      if (!idx) continue;
+      for (const v of fn(obj)) {
+        let set = idx.get(v);
+        if (!set) idx.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, obj: T): void {
+    for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
+      const idx = this.indexes.get(name);
+      if (!idx) continue;
+      for (const v of fn(obj)) {
+        const set = idx.get(v);
+        set?.delete(key);
+        if (set?.size === 0) idx.delete(v);
+      }
+    }
+  }
+}
+
+/** Index: pods by `spec.nodeName` (unbound pods under ''). */
+export const byNodeName = (obj: { spec?: { nodeName?: string } }): readonly string[] => [obj.spec?.nodeName ?? ''];
+
+/** Index: objects by the UID of their controller owner reference. */
+export const byControllerUID = (obj: KubeObject): readonly string[] => {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller);
+  return ref ? [ref.uid] : [];
+};

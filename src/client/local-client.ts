@@ -1,0 +1,202 @@
+/**
+ * The in-process Client: the Client contract served straight from a Store, with the same error
+ * types and asynchronous behaviour an HTTP client has, so controllers cannot tell the difference.
+ */
+import type { KubeObject, MutableObject, ResourceType } from '../api/resources.js';
+import { resources } from '../api/resources.js';
+import { ApiError, NotFoundError, isConflict } from '../api/errors.js';
+import { parseSelector } from '../api/labels.js';
+import { parseFieldSelector } from '../api/fields.js';
+import { applyJsonPatch, applyMergePatch } from '../api/patch.js';
+import type { ListOptions, Store } from '../store/types.js';
+import type {
+  Client,
+  ClientDeleteOptions,
+  ClientList,
+  ClientListOptions,
+  ClientWatch,
+  ClientWatchHandlers,
+  ClientWatchOptions,
+  ClientWriteOptions,
+  PatchType,
+} from './types.js';
+
+/** Turns wire-format list options into store options (parse errors are BadRequest). */
+export function toStoreListOptions(options: ClientListOptions = {}): ListOptions {
+  return {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.labelSelector ? { labelSelector: parseSelector(options.labelSelector) } : {}),
+    ...(options.fieldSelector ? { fieldSelector: parseFieldSelector(options.fieldSelector) } : {}),
+  };
+}
+
+/** Applies a patch of any supported type to an object (the apiserver's patch step). */
+export function applyPatch(current: KubeObject, patchType: PatchType, patch: unknown): MutableObject {
+  switch (patchType) {
+    case 'merge':
+      return applyMergePatch(current, patch) as MutableObject;
+    case 'json':
+      return applyJsonPatch(current, patch) as MutableObject;
+    default:
+      throw new ApiError({
+        reason: 'UnsupportedMediaType',
+        code: 415,
+        message: `patch type ${patchType} is not supported by the in-process client`,
+      });
+  }
+}
+
+const PATCH_CONFLICT_RETRIES = 5;
+
+export class LocalClient implements Client {
+  constructor(private readonly store: Store) {}
+
+  get<T extends KubeObject>(type: ResourceType<T>, namespace: string, name: string): Promise<T> {
+    return this.run(() => {
+      const obj = this.store.get(type, namespace, name);
+      if (!obj) throw new NotFoundError(type.resource, type.group, name);
+      return obj;
+    });
+  }
+
+  list<T extends KubeObject>(type: ResourceType<T>, options?: ClientListOptions): Promise<ClientList<T>> {
+    return this.run(() => {
+      const r = this.store.list(type, toStoreListOptions(options));
+      return { items: r.items, resourceVersion: String(r.revision) };
+    });
+  }
+
+  create<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
+    return this.run(() => this.store.create(type, obj, dry(options)));
+  }
+
+  update<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
+    return this.run(() => this.store.update(type, obj, dry(options)));
+  }
+
+  updateStatus<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
+    return this.run(() => this.store.update(type, obj, { ...dry(options), subresource: 'status' }));
+  }
+
+  patch<T extends KubeObject>(
+    type: ResourceType<T>,
+    namespace: string,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    options: ClientWriteOptions = {},
+  ): Promise<T> {
+    return this.run(() => this.patchNow(type, namespace, name, patchType, patch, options, undefined));
+  }
+
+  patchStatus<T extends KubeObject>(
+    type: ResourceType<T>,
+    namespace: string,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    options: ClientWriteOptions = {},
+  ): Promise<T> {
+    return this.run(() => this.patchNow(type, namespace, name, patchType, patch, options, 'status'));
+  }
+
+  delete<T extends KubeObject>(
+    type: ResourceType<T>,
+    namespace: string,
+    name: string,
+    options: ClientDeleteOptions = {},
+  ): Promise<T> {
+    return this.run(() => this.store.delete(type, namespace, name, options).object);
+  }
+
+  watch<T extends KubeObject>(
+    type: ResourceType<T>,
+    options: ClientWatchOptions,
+    handlers: ClientWatchHandlers<T>,
+  ): Promise<ClientWatch> {
+    return this.run(() => {
+      const rv = options.resourceVersion;
+      const revision = rv === undefined || rv === '' || rv === '0' ? undefined : Number(rv);
+      if (revision !== undefined && !Number.isInteger(revision)) {
+        throw new ApiError({ reason: 'BadRequest', code: 400, message: `invalid resource version: ${rv}` });
+      }
+      const handle = this.store.watch(
+        type,
+        {
+          ...toStoreListOptions(options),
+          ...(revision !== undefined ? { resourceVersion: revision } : {}),
+          ...(options.allowBookmarks ? { allowBookmarks: true } : {}),
+        },
+        {
+          onEvent: (ev) => {
+            if (ev.type !== 'ERROR') handlers.onEvent({ type: ev.type, object: ev.object });
+          },
+          onClose: (reason) =>
+            handlers.onClose(new ApiError({ reason: 'Expired', code: 410, message: reason })),
+        },
+      );
+      return { stop: () => handle.stop() };
+    });
+  }
+
+  bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
+    return this.run(() => {
+      this.store.update(
+        resources.pods,
+        { metadata: { name: podName, namespace, ...(podUid ? { uid: podUid } : {}) }, spec: { nodeName, containers: [] } },
+        { subresource: 'binding' },
+      );
+    });
+  }
+
+  evict(namespace: string, podName: string, options: ClientDeleteOptions = {}): Promise<void> {
+    return this.run(() => {
+      this.store.delete(resources.pods, namespace, podName, options);
+    });
+  }
+
+  private patchNow<T extends KubeObject>(
+    type: ResourceType<T>,
+    namespace: string,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    options: ClientWriteOptions,
+    subresource: 'status' | undefined,
+  ): T {
+    for (let attempt = 0; ; attempt++) {
+      const current = this.store.get(type, namespace, name);
+      if (!current) throw new NotFoundError(type.resource, type.group, name);
+      const patched = applyPatch(current, patchType, patch);
+      const m = (patched.metadata ??= {});
+      // A patch that names a resourceVersion is conditional; otherwise it applies to the latest state.
+      const conditional =
+        typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion === 'string';
+      if (!conditional) m.resourceVersion = current.metadata?.resourceVersion ?? '';
+      m.name = name;
+      if (type.namespaced) m.namespace = namespace;
+      try {
+        return this.store.update(type, patched as T, {
+          ...dry(options),
+          ...(subresource ? { subresource } : {}),
+        });
+      } catch (err) {
+        if (!conditional && isConflict(err) && attempt < PATCH_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Runs a synchronous store call as an asynchronous client call (errors become rejections). */
+  private run<R>(fn: () => R): Promise<R> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+function dry(options: ClientWriteOptions): { dryRun?: boolean } {
+  return options.dryRun ? { dryRun: true } : {};
+}

@@ -1,0 +1,232 @@
+/**
+ * The garbage collector: cascading deletion through ownerReferences, as upstream does it.
+ * - Background (default): once an owner is gone, dependents whose every owner is gone are deleted.
+ * - Foreground: an owner carrying the `foregroundDeletion` finalizer has its dependents deleted
+ *   first; the finalizer is removed when none remain.
+ * - Orphan: an owner carrying the `orphan` finalizer has its reference removed from every
+ *   dependent; then the finalizer is removed and the owner goes.
+ * An owner missing from the caches is confirmed missing with a live read before anything is deleted.
+ */
+import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import type { KubeObject, ResourceType } from '../../api/resources.js';
+import { allResources, objectKey, splitKey } from '../../api/resources.js';
+import { isConflict, isNotFound } from '../../api/errors.js';
+import type { Client } from '../../client/types.js';
+import type { Informer } from '../../client/informer.js';
+import { WorkQueue } from '../../client/workqueue.js';
+import type { Controller, Manager } from '../../controller/manager.js';
+import type { Reconciler } from '../../controller/reconcile.js';
+import { runWorkers } from '../../controller/worker.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+
+export const FINALIZER_ORPHAN = 'orphan';
+export const FINALIZER_FOREGROUND = 'foregroundDeletion';
+
+export interface GarbageCollectorOptions {
+  readonly manager: Manager;
+  readonly client: Client;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Types whose objects take part (as owners or dependents). Default: every served type but events. */
+  readonly types?: readonly ResourceType[];
+}
+
+interface Node {
+  readonly type: ResourceType;
+  readonly key: string;
+}
+
+const typeId = (t: ResourceType): string => `${t.resource}.${t.group}`;
+
+export class GarbageCollector implements Controller, Reconciler {
+  readonly name = 'garbagecollector';
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly types: readonly ResourceType[];
+  /** uid → where the object lives. */
+  private readonly byUid = new Map<string, Node>();
+  /** owner uid → dependents (`typeId|key`). */
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly queue: WorkQueue<string>;
+  private workers: Promise<void> | undefined;
+
+  constructor(private readonly options: GarbageCollectorOptions) {
+    this.types = options.types ?? allResources.filter((t) => t.kind !== 'Event');
+    this.queue = new WorkQueue({ name: 'garbage_collector_attempt_to_delete', clock: options.clock });
+    for (const type of this.types) {
+      const inf = options.manager.informers.informer(type);
+      this.informers.set(typeId(type), inf);
+      inf.addHandlers({
+        onAdd: (o) => this.observe(type, undefined, o),
+        onUpdate: (old, o) => this.observe(type, old, o),
+        onDelete: (o) => this.forget(type, o),
+      });
+    }
+  }
+
+  start(): void {
+    this.workers = runWorkers({ queue: this.queue, reconciler: this, workers: 2, logger: this.options.logger });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await this.workers;
+  }
+
+  private ref(type: ResourceType, obj: KubeObject): string {
+    return `${typeId(type)}|${objectKey(obj)}`;
+  }
+
+  private observe(type: ResourceType, old: KubeObject | undefined, obj: KubeObject): void {
+    const m = obj.metadata ?? {};
+    const ref = this.ref(type, obj);
+    if (m.uid) this.byUid.set(m.uid, { type, key: objectKey(obj) });
+    for (const o of old?.metadata?.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(ref);
+    for (const o of m.ownerReferences ?? []) {
+      let set = this.dependents.get(o.uid);
+      if (!set) this.dependents.set(o.uid, (set = new Set()));
+      set.add(ref);
+    }
+    if ((m.ownerReferences ?? []).length > 0) this.queue.add(`dependent|${ref}`);
+    if (m.deletionTimestamp && m.uid) {
+      const f = m.finalizers ?? [];
+      if (f.includes(FINALIZER_ORPHAN) || f.includes(FINALIZER_FOREGROUND)) this.queue.add(`owner|${m.uid}`);
+    }
+    // A dependent that started deleting may unblock a foreground owner.
+    if (m.deletionTimestamp) for (const o of m.ownerReferences ?? []) this.queue.add(`owner|${o.uid}`);
+  }
+
+  private forget(type: ResourceType, obj: KubeObject): void {
+    const m = obj.metadata ?? {};
+    const ref = this.ref(type, obj);
+    for (const o of m.ownerReferences ?? []) {
+      this.dependents.get(o.uid)?.delete(ref);
+      this.queue.add(`owner|${o.uid}`);
+    }
+    if (!m.uid) return;
+    this.byUid.delete(m.uid);
+    for (const d of this.dependents.get(m.uid) ?? []) this.queue.add(`dependent|${d}`);
+  }
+
+  private lookup(ref: string): { type: ResourceType; obj: KubeObject } | undefined {
+    const [tid = '', key = ''] = ref.split('|');
+    const inf = this.informers.get(tid);
+    const obj = inf?.getByKey(key);
+    return inf && obj ? { type: inf.type, obj } : undefined;
+  }
+
+  async reconcile(item: string): Promise<void> {
+    const i = item.indexOf('|');
+    const kind = item.slice(0, i);
+    const rest = item.slice(i + 1);
+    try {
+      if (kind === 'dependent') await this.attemptToDelete(rest);
+      else await this.processOwner(rest);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+
+  private typeForOwner(ref: OwnerReference): ResourceType | undefined {
+    const group = ref.apiVersion.includes('/') ? (ref.apiVersion.split('/')[0] ?? '') : '';
+    return this.types.find((t) => t.kind === ref.kind && t.group === group);
+  }
+
+  /** 'alive', 'deleting-foreground' or 'absent' (confirmed with a live read). */
+  private async ownerState(dep: KubeObject, ref: OwnerReference): Promise<'alive' | 'foreground' | 'absent'> {
+    const type = this.typeForOwner(ref);
+    if (!type) return 'alive'; // unknown kinds are never collected
+    const ns = type.namespaced ? (dep.metadata?.namespace ?? '') : '';
+    const cached = this.byUid.get(ref.uid);
+    let owner = cached ? this.informers.get(typeId(type))?.get(ns, ref.name) : undefined;
+    if (!owner || owner.metadata?.uid !== ref.uid) {
+      try {
+        owner = await this.options.client.get(type, ns, ref.name);
+      } catch (err) {
+        if (isNotFound(err)) return 'absent';
+        throw err;
+      }
+      if (owner.metadata?.uid !== ref.uid) return 'absent';
+    }
+    const m = owner.metadata ?? {};
+    if (m.deletionTimestamp && (m.finalizers ?? []).includes(FINALIZER_FOREGROUND)) return 'foreground';
+    return 'alive';
+  }
+
+  private async attemptToDelete(ref: string): Promise<void> {
+    const found = this.lookup(ref);
+    if (!found) return;
+    const { type, obj } = found;
+    const refs = obj.metadata?.ownerReferences ?? [];
+    if (refs.length === 0) return;
+    const states = await Promise.all(refs.map((r) => this.ownerState(obj, r)));
+    const { namespace, name } = splitKey(objectKey(obj));
+    const uid = obj.metadata?.uid ?? '';
+    if (states.every((s) => s === 'absent')) {
+      if (obj.metadata?.deletionTimestamp) return;
+      this.options.logger.debug({ object: ref }, 'deleting dependent whose owners are gone');
+      await this.options.client.delete(type, namespace, name, { propagationPolicy: 'Background', preconditions: { uid } });
+      return;
+    }
+    if (states.some((s) => s === 'foreground') && !states.some((s) => s === 'alive')) {
+      if (obj.metadata?.deletionTimestamp) return;
+      await this.options.client.delete(type, namespace, name, { propagationPolicy: 'Foreground', preconditions: { uid } });
+    }
+  }
+
+  private async processOwner(uid: string): Promise<void> {
+    const node = this.byUid.get(uid);
+    if (!node) return;
+    const inf = this.informers.get(typeId(node.type));
+    const owner = inf?.getByKey(node.key);
+    const m = owner?.metadata;
+    if (!owner || !m?.deletionTimestamp) return;
+    const finalizers = m.finalizers ?? [];
+    const deps = [...(this.dependents.get(uid) ?? [])].map((d) => this.lookup(d)).filter((d) => d !== undefined);
+    if (finalizers.includes(FINALIZER_ORPHAN)) {
+      for (const d of deps) await this.removeOwnerRef(d.type, d.obj, uid);
+      await this.removeFinalizer(node.type, owner, FINALIZER_ORPHAN);
+      return;
+    }
+    if (finalizers.includes(FINALIZER_FOREGROUND)) {
+      for (const d of deps) {
+        if (d.obj.metadata?.deletionTimestamp) continue;
+        const { namespace, name } = splitKey(objectKey(d.obj));
+        await this.options.client.delete(d.type, namespace, name, {
+          propagationPolicy: 'Foreground',
+          preconditions: { uid: d.obj.metadata?.uid ?? '' },
+        });
+      }
+      if (deps.length === 0) await this.removeFinalizer(node.type, owner, FINALIZER_FOREGROUND);
+    }
+  }
+
+  private async removeOwnerRef(type: ResourceType, obj: KubeObject, ownerUid: string): Promise<void> {
+    const { namespace, name } = splitKey(objectKey(obj));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = attempt === 0 ? obj : await this.options.client.get(type, namespace, name);
+      const refs = (current.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+      try {
+        await this.options.client.update(type, { ...current, metadata: { ...current.metadata, ownerReferences: refs } });
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
+  private async removeFinalizer(type: ResourceType, obj: KubeObject, finalizer: string): Promise<void> {
+    const { namespace, name } = splitKey(objectKey(obj));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = attempt === 0 ? obj : await this.options.client.get(type, namespace, name);
+      const finalizers = (current.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+      try {
+        await this.options.client.update(type, { ...current, metadata: { ...current.metadata, finalizers } });
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+}

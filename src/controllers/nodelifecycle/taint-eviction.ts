@@ -1,0 +1,111 @@
+/**
+ * Taint-based eviction (upstream's TaintEvictionController): a pod on a node with a NoExecute
+ * taint it does not tolerate is deleted at once; one that tolerates every such taint only for
+ * `tolerationSeconds` is deleted when the shortest of those runs out (counted from the taint's
+ * timeAdded). Pods that tolerate the taints forever stay.
+ */
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { resources, objectKey, splitKey } from '../../api/resources.js';
+import { isNotFound } from '../../api/errors.js';
+import { tolerationToleratesTaint } from '../../api/scheduling.js';
+import type { Client } from '../../client/types.js';
+import type { Informer } from '../../client/informer.js';
+import { byNodeName } from '../../client/informer.js';
+import type { EventRecorder } from '../../client/events.js';
+import { WorkQueue } from '../../client/workqueue.js';
+import type { Controller, Manager } from '../../controller/manager.js';
+import type { Reconciler, ReconcileResult } from '../../controller/reconcile.js';
+import { runWorkers } from '../../controller/worker.js';
+import type { Clock } from '../../util/clock.js';
+import { parseTime } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import { deepEqual } from '../../util/objects.js';
+
+export interface TaintEvictionOptions {
+  readonly manager: Manager;
+  readonly client: Client;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly recorder: EventRecorder;
+}
+
+/**
+ * When the pod must be evicted from a node with these taints: `now` for an untolerated NoExecute
+ * taint, a later time for tolerations with tolerationSeconds, undefined for never.
+ */
+export function evictionTime(pod: Pod, taints: readonly Taint[], now: number): number | undefined {
+  let at: number | undefined;
+  for (const taint of taints) {
+    if (taint.effect !== 'NoExecute') continue;
+    const matching = (pod.spec?.tolerations ?? []).filter((t) => tolerationToleratesTaint(t, taint));
+    if (matching.length === 0) return now;
+    if (matching.some((t) => t.tolerationSeconds === undefined || t.tolerationSeconds === null)) continue;
+    const seconds = Math.min(...matching.map((t) => t.tolerationSeconds ?? 0));
+    const added = parseTime(taint.timeAdded) ?? now;
+    const when = added + Math.max(0, seconds) * 1000;
+    at = at === undefined ? when : Math.min(at, when);
+  }
+  return at;
+}
+
+export class TaintEvictionController implements Controller, Reconciler {
+  readonly name = 'taint-eviction-controller';
+  private readonly pods: Informer<Pod>;
+  private readonly nodes: Informer<Node>;
+  private readonly queue: WorkQueue<string>;
+  private workers: Promise<void> | undefined;
+
+  constructor(private readonly options: TaintEvictionOptions) {
+    this.pods = options.manager.informers.informer(resources.pods, { nodeName: byNodeName });
+    this.nodes = options.manager.informers.informer(resources.nodes);
+    this.queue = new WorkQueue({ name: 'taint_eviction', clock: options.clock });
+    this.pods.addHandlers({
+      onAdd: (p) => this.enqueuePod(p),
+      onUpdate: (o, p) => {
+        if (o.spec?.nodeName !== p.spec?.nodeName || !deepEqual(o.spec?.tolerations, p.spec?.tolerations)) this.enqueuePod(p);
+      },
+    });
+    this.nodes.addHandlers({
+      onAdd: (n) => this.enqueueNode(n),
+      onUpdate: (o, n) => {
+        if (!deepEqual(o.spec?.taints, n.spec?.taints)) this.enqueueNode(n);
+      },
+    });
+  }
+
+  start(): void {
+    this.workers = runWorkers({ queue: this.queue, reconciler: this, workers: 2, logger: this.options.logger });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await this.workers;
+  }
+
+  private enqueuePod(p: Pod): void {
+    if (p.spec?.nodeName && !p.metadata?.deletionTimestamp) this.queue.add(objectKey(p));
+  }
+
+  private enqueueNode(n: Node): void {
+    if (!(n.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) return;
+    for (const p of this.pods.byIndex('nodeName', n.metadata?.name ?? '')) this.enqueuePod(p);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const pod = this.pods.get(namespace, name);
+    if (!pod?.spec?.nodeName || pod.metadata?.deletionTimestamp) return;
+    const node = this.nodes.get('', pod.spec.nodeName);
+    if (!node) return;
+    const now = this.options.clock.now();
+    const at = evictionTime(pod, node.spec?.taints ?? [], now);
+    if (at === undefined) return;
+    if (at > now) return { requeueAfter: at - now };
+    this.options.recorder.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${namespace}/${name}`);
+    try {
+      await this.options.client.delete(resources.pods, namespace, name, { preconditions: { uid: pod.metadata?.uid ?? '' } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * The simulated kubelet (kwok-style): one component acts as the kubelet of every Node. It adopts
+ * each Node (conditions, addresses, capacity, node info), renews its Lease in `kube-node-lease`,
+ * and moves bound pods through the stages of its profile. Nothing here is specific to a node
+ * count: state is per object, timers are on the injected clock.
+ */
+import { createHash } from 'node:crypto';
+import type { Container, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import { resources, objectKey } from '../api/resources.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../api/errors.js';
+import type { Client } from '../client/types.js';
+import type { Informer } from '../client/informer.js';
+import { byNodeName } from '../client/informer.js';
+import type { EventRecorder } from '../client/events.js';
+import type { Controller, Manager } from '../controller/manager.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { parseTime, rfc3339, rfc3339Micro } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { errorMessage } from '../util/log.js';
+import type { Mutable } from '../util/objects.js';
+import {
+  ALLOCATABLE_ANNOTATION,
+  CAPACITY_ANNOTATION,
+  DEFAULT_NODE_CAPACITY,
+  FAIL_ANNOTATION,
+  HEARTBEAT_ANNOTATION,
+  TERMINATION_SECONDS_ANNOTATION,
+  parseResourceAnnotation,
+} from './annotations.js';
+import type { KubeletProfile } from './profiles.js';
+import type { DelaySpec, Stage, Vars } from './stage.js';
+import { firstMatchingStage, mergeStatus, render } from './stage.js';
+
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+export const LEASE_DURATION_SECONDS = 40;
+/** Lease renew interval: a quarter of the duration, as the kubelet does. */
+export const LEASE_RENEW_INTERVAL_MS = 10_000;
+/** How often the Ready condition's lastHeartbeatTime is refreshed without a change (kubelet default 5 min). */
+export const NODE_STATUS_REPORT_INTERVAL_MS = 5 * 60_000;
+
+export interface KubeletOptions {
+  readonly manager: Manager;
+  readonly client: Client;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Records events as `kubelet` (the host is set per node). */
+  readonly recorderFor: (nodeName: string) => EventRecorder;
+  readonly profile: KubeletProfile;
+  /** Random source for jitter and IDs (tests pass a seeded one). */
+  readonly random?: () => number;
+}
+
+interface Pending {
+  readonly stage: string;
+  readonly rv: string;
+  readonly timer: TimerHandle;
+}
+
+const POD_NODE_INDEX = 'nodeName';
+
+function hash(s: string, len = 12): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, len);
+}
+
+function readyStatus(conditions: ReadonlyArray<{ type?: string; status?: string }> | undefined): string | undefined {
+  return conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+export class SimulatedKubelet implements Controller {
+  readonly name = 'kubelet';
+  private readonly pods: Informer<Pod>;
+  private readonly nodes: Informer<Node>;
+  private readonly pending = new Map<string, Pending>();
+  private readonly heartbeats = new Map<string, TimerHandle>();
+  private readonly lastStatusReport = new Map<string, number>();
+  private readonly nodeIndex = new Map<string, number>();
+  private readonly podIPs = new Map<string, number>();
+  private nextNodeIndex = 0;
+  private running = false;
+  private readonly random: () => number;
+  private inflight = new Set<Promise<void>>();
+
+  constructor(private readonly options: KubeletOptions) {
+    this.random = options.random ?? Math.random;
+    this.pods = options.manager.informers.informer(resources.pods, { [POD_NODE_INDEX]: byNodeName });
+    this.nodes = options.manager.informers.informer(resources.nodes);
+    this.pods.addHandlers({
+      onAdd: (p) => this.evaluatePod(p),
+      onUpdate: (_o, p) => this.evaluatePod(p),
+      onDelete: (p) => this.cancel(`Pod/${objectKey(p)}`),
+    });
+    this.nodes.addHandlers({
+      onAdd: (n) => this.onNode(n),
+      onUpdate: (o, n) => {
+        this.onNode(n);
+        const changed =
+          o.metadata?.annotations?.[HEARTBEAT_ANNOTATION] !== n.metadata?.annotations?.[HEARTBEAT_ANNOTATION] ||
+          o.metadata?.annotations?.[FAIL_ANNOTATION] !== n.metadata?.annotations?.[FAIL_ANNOTATION] ||
+          (o.status?.addresses === undefined) !== (n.status?.addresses === undefined);
+        if (changed) for (const p of this.pods.byIndex(POD_NODE_INDEX, n.metadata?.name ?? '')) this.evaluatePod(p);
+      },
+      onDelete: (n) => {
+        const name = n.metadata?.name ?? '';
+        this.cancel(`Node/${name}`);
+        this.heartbeats.get(name)?.cancel();
+        this.heartbeats.delete(name);
+      },
+    });
+  }
+
+  start(): void {
+    this.running = true;
+    for (const n of this.nodes.list()) this.onNode(n);
+    for (const p of this.pods.list()) this.evaluatePod(p);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const p of this.pending.values()) p.timer.cancel();
+    this.pending.clear();
+    for (const t of this.heartbeats.values()) t.cancel();
+    this.heartbeats.clear();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Nodes and heartbeats
+
+  private alive(node: Node | undefined): boolean {
+    return node !== undefined && node.metadata?.annotations?.[HEARTBEAT_ANNOTATION] !== 'stopped';
+  }
+
+  private onNode(node: Node): void {
+    if (!this.running) return;
+    const name = node.metadata?.name ?? '';
+    if (!this.nodeIndex.has(name)) this.nodeIndex.set(name, this.nextNodeIndex++);
+    this.evaluate('Node', `Node/${name}`, node, this.nodeVars(node));
+    if (this.alive(node)) {
+      if (!this.heartbeats.has(name)) this.heartbeat(name, true);
+    } else {
+      this.heartbeats.get(name)?.cancel();
+      this.heartbeats.delete(name);
+    }
+  }
+
+  private heartbeat(nodeName: string, first: boolean): void {
+    const run = (): void => {
+      const node = this.nodes.get('', nodeName);
+      if (!this.running || !this.alive(node) || !node) {
+        this.heartbeats.delete(nodeName);
+        return;
+      }
+      this.track(this.renewLease(node));
+      this.track(this.reportStatus(node));
+      this.heartbeats.set(nodeName, this.options.clock.setTimeout(run, LEASE_RENEW_INTERVAL_MS));
+    };
+    if (first) {
+      this.heartbeats.set(nodeName, { cancel: () => {} });
+      setImmediate(run);
+    } else run();
+  }
+
+  private async renewLease(node: Node): Promise<void> {
+    const name = node.metadata?.name ?? '';
+    const lease: Lease = {
+      metadata: {
+        name,
+        namespace: NODE_LEASE_NAMESPACE,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid ?? '' }],
+      },
+      spec: {
+        holderIdentity: name,
+        leaseDurationSeconds: LEASE_DURATION_SECONDS,
+        renewTime: rfc3339Micro(this.options.clock.now()),
+      },
+    };
+    try {
+      await this.options.client.update(resources.leases, lease);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await this.options.client.create(resources.leases, lease);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+    }
+  }
+
+  /** Refreshes lastHeartbeatTime of the node's conditions every report interval. */
+  private async reportStatus(node: Node): Promise<void> {
+    const name = node.metadata?.name ?? '';
+    const now = this.options.clock.now();
+    const last = this.lastStatusReport.get(name);
+    if (last === undefined) {
+      this.lastStatusReport.set(name, now);
+      return;
+    }
+    if (now - last < NODE_STATUS_REPORT_INTERVAL_MS || readyStatus(node.status?.conditions) !== 'True') return;
+    this.lastStatusReport.set(name, now);
+    const conditions = (node.status?.conditions ?? []).map((c) => ({ ...c, lastHeartbeatTime: rfc3339(now) }));
+    await this.options.client.patchStatus(resources.nodes, '', name, 'merge', { status: { conditions } });
+  }
+
+  private nodeIP(name: string): string {
+    const i = this.nodeIndex.get(name) ?? 0;
+    return `10.0.${(i >> 8) & 255}.${(i & 255) + 1 > 254 ? 254 : (i & 255) + 1}`;
+  }
+
+  private nodeVars(node: Node): Vars {
+    const name = node.metadata?.name ?? '';
+    const ann = node.metadata?.annotations ?? {};
+    const existing = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const capacity =
+      node.status?.capacity && Object.keys(node.status.capacity).length > 0
+        ? node.status.capacity
+        : (parseResourceAnnotation(ann[CAPACITY_ANNOTATION]) ?? DEFAULT_NODE_CAPACITY);
+    const allocatable =
+      node.status?.allocatable && Object.keys(node.status.allocatable).length > 0
+        ? node.status.allocatable
+        : (parseResourceAnnotation(ann[ALLOCATABLE_ANNOTATION]) ?? capacity);
+    return {
+      now: rfc3339(this.options.clock.now()),
+      nodeName: name,
+      nodeIP: existing ?? this.nodeIP(name),
+      machineID: hash(node.metadata?.uid ?? name, 32),
+      capacity,
+      allocatable,
+      readyCondition: readyStatus(node.status?.conditions),
+      nodeAlive: String(this.alive(node)),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pods
+
+  private evaluatePod(pod: Pod): void {
+    if (!this.running) return;
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) return;
+    const node = this.nodes.get('', nodeName);
+    if (!node) return;
+    this.evaluate('Pod', `Pod/${objectKey(pod)}`, pod, this.podVars(pod, node));
+  }
+
+  private podIP(pod: Pod, node: Node): string {
+    if (pod.status?.podIP) return pod.status.podIP;
+    const name = node.metadata?.name ?? '';
+    const i = this.nodeIndex.get(name) ?? 0;
+    const n = (this.podIPs.get(name) ?? 1) + 1;
+    this.podIPs.set(name, n > 254 ? 2 : n);
+    return `10.${244 + ((i >> 8) & 3)}.${i & 255}.${n > 254 ? 2 : n}`;
+  }
+
+  private podVars(pod: Pod, node: Node): Vars {
+    const failure =
+      pod.metadata?.annotations?.[FAIL_ANNOTATION] ?? node.metadata?.annotations?.[FAIL_ANNOTATION] ?? '';
+    const containers = pod.spec?.containers ?? [];
+    const hasProbe = containers.some((c) => c.readinessProbe !== undefined);
+    const readyAtStart = !hasProbe && failure !== 'never-ready';
+    const statuses = pod.status?.containerStatuses ?? [];
+    const nodeVars = this.nodeVars(node);
+    return {
+      now: nodeVars['now'],
+      nodeName: node.metadata?.name ?? '',
+      nodeIP: nodeVars['nodeIP'],
+      nodeAlive: nodeVars['nodeAlive'],
+      podName: pod.metadata?.name ?? '',
+      podIP: pod.status?.podIP ?? '',
+      startTime: pod.status?.startTime ?? nodeVars['now'],
+      failure,
+      waitingReason: statuses[0]?.state?.waiting?.reason ?? '',
+      readyCondition: readyStatus(pod.status?.conditions) ?? '',
+      readyAtStart: readyAtStart ? 'True' : 'False',
+      readyAtStartBool: readyAtStart,
+      firstImage: containers[0]?.image ?? '',
+      firstContainer: containers[0]?.name ?? '',
+    };
+  }
+
+  private containerVars(pod: Pod, c: Container): Vars {
+    const st = pod.status?.containerStatuses?.find((s) => s.name === c.name);
+    const restartCount = st?.restartCount ?? 0;
+    const crashes = st?.state?.waiting?.reason === 'CrashLoopBackOff' ? restartCount + 1 : restartCount;
+    return {
+      name: c.name,
+      image: c.image ?? '',
+      imageID: `docker.io/library/${(c.image ?? '').split(':')[0] ?? ''}@sha256:${hash(c.image ?? '', 64)}`,
+      containerID: `containerd://${hash(`${pod.metadata?.uid ?? ''}/${c.name}/${restartCount}`, 64)}`,
+      restartCount,
+      nextRestartCount: crashes,
+      backoff: `${Math.min(300, 10 * 2 ** Math.max(0, crashes - 1))}s`,
+      state: st?.state ?? { running: { startedAt: pod.status?.startTime ?? rfc3339(this.options.clock.now()) } },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage engine
+
+  private cancel(key: string): void {
+    this.pending.get(key)?.timer.cancel();
+    this.pending.delete(key);
+  }
+
+  private evaluate(resource: 'Pod' | 'Node', key: string, obj: Pod | Node, vars: Vars): void {
+    const stage = firstMatchingStage(this.options.profile.stages, resource, obj, vars);
+    const rv = obj.metadata?.resourceVersion ?? '';
+    const current = this.pending.get(key);
+    if (current && current.stage === stage?.name && current.rv === rv) return;
+    this.cancel(key);
+    if (!stage) return;
+    const delay = this.delayFor(stage.delay, obj);
+    const fire = (): void => {
+      this.pending.delete(key);
+      if (!this.running) return;
+      this.track(this.apply(resource, key, stage));
+    };
+    if (delay <= 0) {
+      let cancelled = false;
+      this.pending.set(key, { stage: stage.name, rv, timer: { cancel: () => (cancelled = true) } });
+      setImmediate(() => {
+        if (!cancelled) fire();
+      });
+    } else {
+      this.pending.set(key, { stage: stage.name, rv, timer: this.options.clock.setTimeout(fire, delay) });
+    }
+  }
+
+  private delayFor(spec: DelaySpec | undefined, obj: Pod | Node): number {
+    if (!spec) return 0;
+    const now = this.options.clock.now();
+    switch (spec.kind) {
+      case 'fixed':
+        return spec.ms + (spec.jitterMs ? Math.floor(this.random() * spec.jitterMs) : 0);
+      case 'readinessProbe': {
+        const pod = obj as Pod;
+        let wait = 0;
+        for (const c of pod.spec?.containers ?? []) {
+          const p = c.readinessProbe;
+          if (!p) continue;
+          const jitter = spec.jitter ? Math.floor(this.random() * (p.periodSeconds ?? 10) * 1000) : 0;
+          wait = Math.max(wait, (p.initialDelaySeconds ?? 0) * 1000 + jitter);
+        }
+        const started =
+          parseTime(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt) ?? parseTime(pod.status?.startTime) ?? now;
+        return started + wait - now;
+      }
+      case 'termination': {
+        const pod = obj as Pod;
+        const grace = (pod.metadata?.deletionGracePeriodSeconds ?? 0) * 1000;
+        const deadline = parseTime(pod.metadata?.deletionTimestamp) ?? now;
+        const began = deadline - grace;
+        const annotated = Number(pod.metadata?.annotations?.[TERMINATION_SECONDS_ANNOTATION]);
+        const want = Number.isFinite(annotated) && annotated >= 0
+          ? annotated * 1000
+          : spec.defaultMs + (spec.jitterMs ? Math.floor(this.random() * spec.jitterMs) : 0);
+        return began + Math.min(grace, want) - now;
+      }
+      case 'crashBackoff': {
+        const st = (obj as Pod).status?.containerStatuses?.[0];
+        const crashes = st?.state?.waiting?.reason === 'CrashLoopBackOff' ? (st.restartCount ?? 0) + 1 : 0;
+        return crashes === 0 ? 1_000 : Math.min(300_000, 10_000 * 2 ** (crashes - 1));
+      }
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    const wrapped = p.catch((err: unknown) => {
+      if (!isConflict(err) && !isNotFound(err)) this.options.logger.warn({ err: errorMessage(err) }, 'kubelet write failed');
+    });
+    this.inflight.add(wrapped);
+    void wrapped.finally(() => this.inflight.delete(wrapped));
+  }
+
+  private async apply(resource: 'Pod' | 'Node', key: string, stage: Stage): Promise<void> {
+    const { client } = this.options;
+    if (resource === 'Node') {
+      const node = this.nodes.get('', key.slice('Node/'.length));
+      if (!node) return;
+      const vars = this.nodeVars(node);
+      if (stage.next.status !== undefined) {
+        const status = mergeStatus(node.status, render(stage.next.status, vars));
+        await client.updateStatus(resources.nodes, { ...node, status: status as Mutable<Node>['status'] } as Node);
+      }
+      if (stage.next.event) {
+        const e = stage.next.event;
+        this.options.recorderFor(node.metadata?.name ?? '').event(node, e.type, e.reason, String(render(e.message, vars)));
+      }
+      return;
+    }
+    const [ns, name] = key.slice('Pod/'.length).split('/') as [string, string];
+    const pod = this.pods.get(ns, name);
+    if (!pod?.spec?.nodeName) return;
+    const node = this.nodes.get('', pod.spec.nodeName);
+    if (!node) return;
+    if (stage.next.delete) {
+      await client.delete(resources.pods, ns, name, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata?.uid ?? '' },
+      });
+      return;
+    }
+    const vars = { ...this.podVars(pod, node), podIP: this.podIP(pod, node) };
+    const containers = (pod.spec.containers ?? []).map((c) => this.containerVars(pod, c));
+    if (stage.next.status !== undefined) {
+      const status = mergeStatus(pod.status, render(stage.next.status, vars, containers));
+      await client.updateStatus(resources.pods, { ...pod, status: status as Pod['status'] } as Pod);
+    }
+    if (stage.next.event) {
+      const e = stage.next.event;
+      this.options.recorderFor(pod.spec.nodeName).event(pod, e.type, e.reason, String(render(e.message, vars)));
+    }
+  }
+}

@@ -1,0 +1,589 @@
+/**
+ * The revisioned object store: in-memory state, a retained window of change events for watch
+ * replay, bounded asynchronous fan-out, and Kubernetes write semantics driven by per-kind
+ * strategies. State survives restarts when a durable {@link Persistence} is plugged in.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { KubeObject, MutableObject, ResourceType } from '../api/resources.js';
+import { resources } from '../api/resources.js';
+import {
+  AlreadyExistsError,
+  ApiError,
+  ConflictError,
+  ExpiredError,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+} from '../api/errors.js';
+import type { FieldError } from '../api/errors.js';
+import { fieldsOf } from '../api/fields.js';
+import type { Clock } from '../util/clock.js';
+import { RealClock, rfc3339 } from '../util/clock.js';
+import { clone, deepEqual, deepFreeze } from '../util/objects.js';
+import type { Persistence, PersistedChange } from './persistence.js';
+import { memoryPersistence } from './persistence.js';
+import type { Strategy, StrategyContext } from './strategy.js';
+import { noopStrategy } from './strategy.js';
+import type {
+  DeleteOptions,
+  DeleteResult,
+  ListOptions,
+  ListResult,
+  Store,
+  UpdateOptions,
+  WatchEvent,
+  WatchHandle,
+  WatchHandlers,
+  WatchOptions,
+  WriteOptions,
+} from './types.js';
+
+export interface ObjectStoreOptions {
+  /** Stamps creationTimestamp and deletionTimestamp. Default: the wall clock. */
+  readonly clock?: Clock;
+  /** Per-kind semantics, keyed by kind. Kinds without an entry get no defaulting or validation. */
+  readonly strategies?: Readonly<Record<string, Strategy>>;
+  /** Where state is kept. Default: memory only. */
+  readonly persistence?: Persistence;
+  /** Change events retained for watch replay. Default 100,000. */
+  readonly windowSize?: number;
+  /** Events a watcher may have undelivered before it is closed. Default 200,000. */
+  readonly maxWatcherBacklog?: number;
+  /** Random source for generated names (tests pass a seeded one). Default Math.random. */
+  readonly random?: () => number;
+  /** Check that the namespace of a namespaced object exists and is not terminating. Default true. */
+  readonly namespaceLifecycle?: boolean;
+}
+
+/** Characters of generated name suffixes (upstream's SafeEncodeString alphabet). */
+export const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_GENERATED_NAME_BASE = 58;
+
+interface LogEntry {
+  readonly revision: number;
+  readonly typeKey: string;
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
+  readonly prev: KubeObject | undefined;
+}
+
+interface Watcher {
+  readonly typeKey: string;
+  readonly options: WatchOptions;
+  readonly handlers: WatchHandlers<KubeObject>;
+  buffer: WatchEvent[];
+  scheduled: boolean;
+  closed: boolean;
+}
+
+function typeKeyOf(type: ResourceType): string {
+  return type.group === '' ? type.resource : `${type.resource}.${type.group}`;
+}
+
+function objKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function meta(obj: KubeObject): ObjectMeta {
+  return obj.metadata ?? {};
+}
+
+export class ObjectStore implements Store {
+  private readonly clock: Clock;
+  private readonly strategies: Readonly<Record<string, Strategy>>;
+  private readonly persistence: Persistence;
+  private readonly windowSize: number;
+  private readonly maxBacklog: number;
+  private readonly random: () => number;
+  private readonly namespaceLifecycle: boolean;
+
+  private readonly data = new Map<string, Map<string, KubeObject>>();
+  private readonly types = new Map<string, ResourceType>();
+  private rev = 0;
+  /** Ring of the newest events; `logStart` indexes the oldest. */
+  private log: LogEntry[] = [];
+  /** Highest revision no longer replayable. */
+  private compacted = 0;
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private pending: PersistedChange[] = [];
+  private persistScheduled = false;
+  private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private closed = false;
+
+  constructor(options: ObjectStoreOptions = {}) {
+    this.clock = options.clock ?? new RealClock();
+    this.strategies = options.strategies ?? {};
+    this.persistence = options.persistence ?? memoryPersistence();
+    this.windowSize = options.windowSize ?? 100_000;
+    this.maxBacklog = options.maxWatcherBacklog ?? 200_000;
+    this.random = options.random ?? Math.random;
+    this.namespaceLifecycle = options.namespaceLifecycle ?? true;
+    for (const t of Object.values(resources)) this.types.set(typeKeyOf(t), t);
+    const state = this.persistence.load();
+    for (const { type, object } of state.objects) {
+      this.bucket(type).set(objKey(meta(object).namespace, meta(object).name ?? ''), deepFreeze(object));
+    }
+    this.rev = state.revision;
+    this.compacted = state.revision;
+  }
+
+  revision(): number {
+    return this.rev;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  get<T extends KubeObject>(type: ResourceType<T>, namespace: string, name: string): T | undefined {
+    return this.data.get(typeKeyOf(type))?.get(objKey(type.namespaced ? namespace : '', name)) as T | undefined;
+  }
+
+  list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): ListResult<T> {
+    const bucket = this.data.get(typeKeyOf(type));
+    const items: T[] = [];
+    if (bucket) {
+      const keys = [...bucket.keys()].sort();
+      for (const k of keys) {
+        const obj = bucket.get(k) as T;
+        if (this.matches(type, obj, options)) items.push(obj);
+      }
+    }
+    return { items, revision: this.rev };
+  }
+
+  private matches(type: ResourceType, obj: KubeObject, options: ListOptions): boolean {
+    const m = meta(obj);
+    if (options.namespace && m.namespace !== options.namespace) return false;
+    if (options.labelSelector && !options.labelSelector.matches(m.labels)) return false;
+    if (options.fieldSelector && !options.fieldSelector.isEverything()) {
+      if (!options.fieldSelector.matches(fieldsOf(type.kind, obj))) return false;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Writes
+
+  create<T extends KubeObject>(type: ResourceType<T>, input: T, options: WriteOptions = {}): T {
+    this.assertOpen();
+    const strategy = this.strategyFor(type);
+    const ctx = this.context();
+    let obj = clone(input) as MutableObject;
+    obj.apiVersion = type.apiVersion;
+    obj.kind = type.kind;
+    obj.metadata = { ...(obj.metadata ?? {}) };
+    if (!type.namespaced) delete obj.metadata.namespace;
+    // Server-owned fields a client cannot set on create.
+    for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+      delete obj.metadata[f];
+    }
+    obj = strategy.default(obj);
+    obj.apiVersion = type.apiVersion;
+    obj.kind = type.kind;
+    if (type.namespaced) this.checkNamespace(type, obj);
+    if (strategy.admit) obj = strategy.admit(obj, ctx);
+    if (strategy.prepareForCreate) obj = strategy.prepareForCreate(obj, ctx);
+    const m = (obj.metadata ??= {});
+    if (!m.name && m.generateName) m.name = this.generateName(type, m.namespace, m.generateName);
+    this.throwIfInvalid(type, obj, strategy.validateCreate(obj));
+    const name = m.name ?? '';
+    if (this.get(type, m.namespace ?? '', name)) throw new AlreadyExistsError(type.resource, type.group, name);
+    m.uid = randomUUID();
+    m.creationTimestamp = rfc3339(ctx.now);
+    if ('spec' in obj) m.generation = 1;
+    else delete m.generation;
+    if (options.dryRun) {
+      m.resourceVersion = String(this.rev);
+      return deepFreeze(obj) as T;
+    }
+    return this.commit(type, 'ADDED', obj, undefined) as T;
+  }
+
+  update<T extends KubeObject>(type: ResourceType<T>, input: T, options: UpdateOptions = {}): T {
+    this.assertOpen();
+    const strategy = this.strategyFor(type);
+    const inMeta = meta(input);
+    const name = inMeta.name ?? '';
+    const namespace = type.namespaced ? (inMeta.namespace ?? '') : '';
+    const old = this.get(type, namespace, name);
+    if (!old) throw new NotFoundError(type.resource, type.group, name);
+    const oldMeta = meta(old);
+    if (inMeta.resourceVersion && inMeta.resourceVersion !== oldMeta.resourceVersion) {
+      throw new ConflictError(type.resource, type.group, name);
+    }
+    let obj: MutableObject;
+    let errs: FieldError[];
+    if (options.subresource === 'status') {
+      obj = clone(old);
+      const status = (input as { status?: unknown }).status;
+      if (status === undefined) delete obj.status;
+      else obj.status = clone(status);
+      errs = strategy.validateStatusUpdate?.(obj, old) ?? [];
+    } else if (options.subresource !== undefined) {
+      if (!strategy.applySubresource) {
+        throw new ApiError({
+          reason: 'NotFound',
+          code: 404,
+          message: `${type.resource} "${name}" has no subresource ${options.subresource}`,
+        });
+      }
+      obj = strategy.applySubresource(options.subresource, input, old, this.context());
+      errs = [];
+    } else {
+      obj = strategy.default(input);
+      obj.apiVersion = type.apiVersion;
+      obj.kind = type.kind;
+      const m = (obj.metadata = { ...(obj.metadata ?? {}) });
+      m.name = name;
+      if (type.namespaced) m.namespace = namespace;
+      else delete m.namespace;
+      if (type.hasStatus) {
+        const oldStatus = (old as { status?: unknown }).status;
+        if (oldStatus === undefined) delete obj.status;
+        else obj.status = clone(oldStatus);
+      }
+      for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+        const v = oldMeta[f];
+        if (v === undefined) delete m[f];
+        else (m as Record<string, unknown>)[f] = v;
+      }
+      if (strategy.prepareForUpdate) obj = strategy.prepareForUpdate(obj, old);
+      const newMeta = (obj.metadata ??= {});
+      if ('spec' in obj || 'spec' in old) {
+        const changed = !deepEqual((obj as { spec?: unknown }).spec, (old as { spec?: unknown }).spec);
+        newMeta.generation = (oldMeta.generation ?? 1) + (changed ? 1 : 0);
+      }
+      errs = strategy.validateUpdate(obj, old);
+    }
+    this.throwIfInvalid(type, obj, errs);
+    const m = (obj.metadata ??= {});
+    m.resourceVersion = oldMeta.resourceVersion ?? '';
+    if (deepEqual(obj, old)) return old;
+    if (options.dryRun) return deepFreeze(obj) as T;
+    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
+      return this.commit(type, 'DELETED', obj, old) as T;
+    }
+    return this.commit(type, 'MODIFIED', obj, old) as T;
+  }
+
+  delete<T extends KubeObject>(
+    type: ResourceType<T>,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): DeleteResult<T> {
+    this.assertOpen();
+    const strategy = this.strategyFor(type);
+    const old = this.get(type, namespace, name);
+    if (!old) throw new NotFoundError(type.resource, type.group, name);
+    const oldMeta = meta(old);
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== oldMeta.uid) {
+      throw new ConflictError(
+        type.resource,
+        type.group,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${oldMeta.uid ?? ''}`,
+      );
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== oldMeta.resourceVersion) {
+      throw new ConflictError(
+        type.resource,
+        type.group,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${oldMeta.resourceVersion ?? ''}`,
+      );
+    }
+    const now = this.clock.now();
+    const grace = strategy.gracePeriodSeconds?.(old, options.gracePeriodSeconds) ?? 0;
+    const finalizers = [...(oldMeta.finalizers ?? [])];
+    const addFinalizer = (f: string): void => {
+      if (!finalizers.includes(f)) finalizers.push(f);
+    };
+    if (options.propagationPolicy === 'Orphan') addFinalizer('orphan');
+    if (options.propagationPolicy === 'Foreground') addFinalizer('foregroundDeletion');
+    if (options.propagationPolicy === 'Background') {
+      const i = finalizers.indexOf('orphan');
+      if (i >= 0 && !oldMeta.deletionTimestamp) finalizers.splice(i, 1);
+    }
+
+    if (grace === 0 && finalizers.length === 0) {
+      if (options.dryRun) return { object: old, deleted: true };
+      const obj = clone(old) as MutableObject;
+      const m = (obj.metadata ??= {});
+      if (!m.deletionTimestamp) m.deletionTimestamp = rfc3339(now);
+      m.deletionGracePeriodSeconds = 0;
+      return { object: this.commit(type, 'DELETED', obj, old) as T, deleted: true };
+    }
+
+    const obj = clone(old) as MutableObject;
+    const m = (obj.metadata ??= {});
+    m.finalizers = finalizers;
+    if (m.finalizers.length === 0) delete m.finalizers;
+    if (!m.deletionTimestamp) {
+      m.deletionTimestamp = rfc3339(now + grace * 1000);
+      m.deletionGracePeriodSeconds = grace;
+      if (m.generation !== undefined && grace > 0) m.generation += 1;
+    } else {
+      const current = m.deletionGracePeriodSeconds ?? 0;
+      if (grace < current) {
+        m.deletionTimestamp = rfc3339(now + grace * 1000);
+        m.deletionGracePeriodSeconds = grace;
+      }
+    }
+    if (deepEqual(obj, old)) return { object: old, deleted: false };
+    if (options.dryRun) return { object: deepFreeze(obj) as T, deleted: false };
+    if ((m.deletionGracePeriodSeconds ?? 0) === 0 && (m.finalizers ?? []).length === 0) {
+      return { object: this.commit(type, 'DELETED', obj, old) as T, deleted: true };
+    }
+    return { object: this.commit(type, 'MODIFIED', obj, old) as T, deleted: false };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Watch
+
+  watch<T extends KubeObject>(type: ResourceType<T>, options: WatchOptions, handlers: WatchHandlers<T>): WatchHandle {
+    this.assertOpen();
+    const typeKey = typeKeyOf(type);
+    const watcher: Watcher = {
+      typeKey,
+      options,
+      handlers: handlers,
+      buffer: [],
+      scheduled: false,
+      closed: false,
+    };
+    const from = options.resourceVersion;
+    if (from === undefined) {
+      for (const obj of this.list(type, options).items) watcher.buffer.push({ type: 'ADDED', object: obj });
+    } else if (from < this.rev) {
+      if (from < this.compacted) throw new ExpiredError(from, this.compacted + 1);
+      const start = this.firstIndexAfter(from);
+      for (let i = start; i < this.log.length; i++) {
+        const entry = this.log[i];
+        if (entry && entry.typeKey === typeKey) {
+          const ev = this.filterEvent(type, entry, options);
+          if (ev) watcher.buffer.push(ev);
+        }
+      }
+    }
+    let set = this.watchers.get(typeKey);
+    if (!set) this.watchers.set(typeKey, (set = new Set()));
+    set.add(watcher);
+    if (watcher.buffer.length > 0) this.schedule(watcher);
+    return {
+      stop: () => {
+        watcher.closed = true;
+        watcher.buffer = [];
+        this.watchers.get(typeKey)?.delete(watcher);
+      },
+    };
+  }
+
+  bookmark(): void {
+    const object: KubeObject = { metadata: { resourceVersion: String(this.rev) } };
+    for (const set of this.watchers.values()) {
+      for (const w of set) {
+        if (!w.options.allowBookmarks) continue;
+        const t = this.types.get(w.typeKey);
+        const ev: WatchEvent = {
+          type: 'BOOKMARK',
+          object: deepFreeze({ ...object, ...(t ? { apiVersion: t.apiVersion, kind: t.kind } : {}) }),
+        };
+        this.enqueue(w, ev);
+      }
+    }
+  }
+
+  /** Binary search for the first log entry with revision > rev. */
+  private firstIndexAfter(rev: number): number {
+    let lo = 0;
+    let hi = this.log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.log[mid]?.revision ?? 0) <= rev) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Applies a watcher's namespace and selectors to a change: an object moving into the selection
+   * is ADDED, one moving out is DELETED, as the apiserver's watch cache does.
+   */
+  private filterEvent(type: ResourceType, entry: LogEntry, options: WatchOptions): WatchEvent | undefined {
+    const now = this.matches(type, entry.object, options);
+    if (entry.type !== 'MODIFIED') return now ? { type: entry.type, object: entry.object } : undefined;
+    const before = entry.prev !== undefined && this.matches(type, entry.prev, options);
+    if (now && before) return { type: 'MODIFIED', object: entry.object };
+    if (now) return { type: 'ADDED', object: entry.object };
+    if (before) return { type: 'DELETED', object: entry.object };
+    return undefined;
+  }
+
+  private enqueue(w: Watcher, ev: WatchEvent): void {
+    if (w.closed) return;
+    w.buffer.push(ev);
+    if (w.buffer.length > this.maxBacklog) {
+      this.closeWatcher(w, `watcher fell more than ${this.maxBacklog} events behind`);
+      return;
+    }
+    this.schedule(w);
+  }
+
+  private schedule(w: Watcher): void {
+    if (w.scheduled) return;
+    w.scheduled = true;
+    setImmediate(() => this.deliver(w));
+  }
+
+  private deliver(w: Watcher): void {
+    w.scheduled = false;
+    while (!w.closed && w.buffer.length > 0) {
+      const batch = w.buffer;
+      w.buffer = [];
+      for (const ev of batch) {
+        if (w.closed) break;
+        try {
+          w.handlers.onEvent(ev);
+        } catch (err) {
+          this.closeWatcher(w, `watch handler failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+  }
+
+  private closeWatcher(w: Watcher, reason: string): void {
+    if (w.closed) return;
+    w.closed = true;
+    w.buffer = [];
+    this.watchers.get(w.typeKey)?.delete(w);
+    w.handlers.onClose?.(reason);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Commit, persistence, lifecycle
+
+  private commit(type: ResourceType, kind: LogEntry['type'], obj: MutableObject, prev: KubeObject | undefined): KubeObject {
+    const revision = ++this.rev;
+    const m = (obj.metadata ??= {});
+    m.resourceVersion = String(revision);
+    deepFreeze(obj);
+    const typeKey = typeKeyOf(type);
+    const key = objKey(m.namespace, m.name ?? '');
+    const bucket = this.bucket(typeKey);
+    if (kind === 'DELETED') bucket.delete(key);
+    else bucket.set(key, obj);
+
+    const entry: LogEntry = { revision, typeKey, type: kind, object: obj, prev };
+    this.log.push(entry);
+    if (this.log.length > this.windowSize * 1.25) {
+      const drop = this.log.length - this.windowSize;
+      this.compacted = this.log[drop - 1]?.revision ?? this.compacted;
+      this.log = this.log.slice(drop);
+    }
+    const set = this.watchers.get(typeKey);
+    if (set) {
+      for (const w of set) {
+        const ev = this.filterEvent(type, entry, w.options);
+        if (ev) this.enqueue(w, ev);
+      }
+    }
+    this.pending.push({ type: typeKey, key, object: kind === 'DELETED' ? undefined : obj, revision });
+    this.schedulePersist();
+    return obj;
+  }
+
+  private schedulePersist(): void {
+    if (this.persistScheduled) return;
+    this.persistScheduled = true;
+    setImmediate(() => this.persist());
+  }
+
+  private persist(): void {
+    this.persistScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    try {
+      if (batch.length > 0) this.persistence.commit(batch, this.rev);
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.pending.length === 0 && !this.persistScheduled) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.flushWaiters.push({ resolve, reject });
+      this.schedulePersist();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    if (this.pending.length > 0) this.persist();
+    this.closed = true;
+    for (const set of this.watchers.values()) for (const w of [...set]) this.closeWatcher(w, 'store closed');
+    this.persistence.close();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Helpers
+
+  private assertOpen(): void {
+    if (this.closed) throw new ApiError({ reason: 'ServiceUnavailable', code: 503, message: 'store is closed' });
+  }
+
+  private bucket(typeKey: string): Map<string, KubeObject> {
+    let b = this.data.get(typeKey);
+    if (!b) this.data.set(typeKey, (b = new Map<string, KubeObject>()));
+    return b;
+  }
+
+  private strategyFor(type: ResourceType): Strategy {
+    return this.strategies[type.kind] ?? noopStrategy;
+  }
+
+  private context(): StrategyContext {
+    return { reader: this, now: this.clock.now() };
+  }
+
+  private checkNamespace(type: ResourceType, obj: MutableObject): void {
+    const m = (obj.metadata ??= {});
+    if (!m.namespace) {
+      throw new InvalidError(type.kind, type.group, m.name ?? '', [
+        { type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' },
+      ]);
+    }
+    if (!this.namespaceLifecycle) return;
+    const ns = this.get(resources.namespaces, '', m.namespace);
+    if (!ns) throw new NotFoundError('namespaces', '', m.namespace);
+    if (ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating') {
+      throw new ForbiddenError(
+        `${type.resource}${type.group ? `.${type.group}` : ''} "${m.name ?? m.generateName ?? ''}" is forbidden: unable to create new content in namespace ${m.namespace} because it is being terminated`,
+        { group: type.group, kind: type.resource, name: m.name ?? '' },
+      );
+    }
+  }
+
+  private throwIfInvalid(type: ResourceType, obj: KubeObject, errs: readonly FieldError[]): void {
+    if (errs.length > 0) throw new InvalidError(type.kind, type.group, meta(obj).name ?? meta(obj).generateName ?? '', errs);
+  }
+
+  private generateName(type: ResourceType, namespace: string | undefined, base: string): string {
+    const prefix = base.length > MAX_GENERATED_NAME_BASE ? base.slice(0, MAX_GENERATED_NAME_BASE) : base;
+    for (let attempt = 0; attempt < 16; attempt++) {
+      let suffix = '';
+      for (let i = 0; i < 5; i++) {
+        suffix += NAME_SUFFIX_ALPHABET[Math.floor(this.random() * NAME_SUFFIX_ALPHABET.length)] ?? 'b';
+      }
+      const name = prefix + suffix;
+      if (!this.get(type, namespace ?? '', name)) return name;
+    }
+    throw new AlreadyExistsError(type.resource, type.group, `${prefix}*`);
+  }
+}
