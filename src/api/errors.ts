@@ -99,7 +99,8 @@ export class ConflictError extends ApiError {
       reason: 'Conflict',
       code: 409,
       message: `Operation cannot be fulfilled on ${qualifiedResource(resource, group)} "${name}": ${
-        detail ?? 'the object has been modified; please apply your changes to the latest version and try again'
+        detail ??
+        'the object has been modified; please apply your changes to the latest version and try again'
       }`,
       group,
       kind: resource,
@@ -164,14 +165,19 @@ export interface FieldError {
 /** Formats a value as Go's `%v`-ish rendering used in field errors: strings quoted, the rest JSON. */
 export function formatFieldValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value === null || value === undefined) return 'null';
   return JSON.stringify(value);
 }
 
 export const fieldErrors = {
   required(field: string, detail = ''): FieldError {
-    return { type: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' };
+    return {
+      type: 'FieldValueRequired',
+      field,
+      message: detail ? `Required value: ${detail}` : 'Required value',
+    };
   },
   invalid(field: string, value: unknown, detail: string): FieldError {
     return {
@@ -198,13 +204,21 @@ export const fieldErrors = {
     return { type: 'FieldValueTooLong', field, message: `Too long: may not be more than ${max} bytes` };
   },
   tooMany(field: string, actual: number, max: number): FieldError {
-    return { type: 'FieldValueTooMany', field, message: `Too many: ${actual}: must have at most ${max} items` };
+    return {
+      type: 'FieldValueTooMany',
+      field,
+      message: `Too many: ${actual}: must have at most ${max} items`,
+    };
   },
   notFound(field: string, value: unknown): FieldError {
     return { type: 'FieldValueNotFound', field, message: `Not found: ${formatFieldValue(value)}` };
   },
   typeInvalid(field: string, value: unknown, detail: string): FieldError {
-    return { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${formatFieldValue(value)}: ${detail}` };
+    return {
+      type: 'FieldValueTypeInvalid',
+      field,
+      message: `Invalid value: ${formatFieldValue(value)}: ${detail}`,
+    };
   },
 };
 

@@ -22,7 +22,8 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > DNS1123LabelMaxLength) errs.push(`must be no more than ${DNS1123LabelMaxLength} characters`);
+  if (value.length > DNS1123LabelMaxLength)
+    errs.push(`must be no more than ${DNS1123LabelMaxLength} characters`);
   if (!dns1123LabelRe.test(value))
     errs.push(
       regexError(

@@ -31,7 +31,12 @@ function patchError(message: string): ApiError {
 
 /** RFC 6902 on a copy of `target`. A failing `test` or a bad path is a 422. */
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
-  if (!Array.isArray(patch)) throw new ApiError({ reason: 'BadRequest', code: 400, message: 'json patch must be an array of operations' });
+  if (!Array.isArray(patch))
+    throw new ApiError({
+      reason: 'BadRequest',
+      code: 400,
+      message: 'json patch must be an array of operations',
+    });
   const doc = clone(target);
   try {
     return jsonpatch.applyPatch(doc, patch as Operation[], true, true).newDocument;

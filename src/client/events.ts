@@ -62,7 +62,16 @@ export class ClientEventRecorder implements EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     const ref = referenceTo(obj);
     const now = this.options.clock.now();
-    const key = [this.options.component, ref.kind, ref.namespace, ref.name, ref.uid, type, reason, message].join('\u0000');
+    const key = [
+      this.options.component,
+      ref.kind,
+      ref.namespace,
+      ref.name,
+      ref.uid,
+      type,
+      reason,
+      message,
+    ].join('\u0000');
     const window = this.options.aggregationWindowMs ?? 10 * 60_000;
     const agg = this.aggregates.get(key);
     const timestamp = rfc3339(now);
@@ -89,7 +98,10 @@ export class ClientEventRecorder implements EventRecorder {
       count: 1,
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
-      source: { component: this.options.component, ...(this.options.host ? { host: this.options.host } : {}) },
+      source: {
+        component: this.options.component,
+        ...(this.options.host ? { host: this.options.host } : {}),
+      },
       reportingComponent: this.options.component,
       reportingInstance: this.options.host ?? '',
     };

@@ -282,7 +282,9 @@ export class Informer<T extends KubeObject> {
 }
 
 /** Index: pods by `spec.nodeName` (unbound pods under ''). */
-export const byNodeName = (obj: { spec?: { nodeName?: string } }): readonly string[] => [obj.spec?.nodeName ?? ''];
+export const byNodeName = (obj: { spec?: { nodeName?: string } }): readonly string[] => [
+  obj.spec?.nodeName ?? '',
+];
 
 /** Index: objects by the UID of their controller owner reference. */
 export const byControllerUID = (obj: KubeObject): readonly string[] => {

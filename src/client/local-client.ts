@@ -74,7 +74,11 @@ export class LocalClient implements Client {
     return this.run(() => this.store.update(type, obj, dry(options)));
   }
 
-  updateStatus<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
+  updateStatus<T extends KubeObject>(
+    type: ResourceType<T>,
+    obj: T,
+    options: ClientWriteOptions = {},
+  ): Promise<T> {
     return this.run(() => this.store.update(type, obj, { ...dry(options), subresource: 'status' }));
   }
 
@@ -143,7 +147,10 @@ export class LocalClient implements Client {
     return this.run(() => {
       this.store.update(
         resources.pods,
-        { metadata: { name: podName, namespace, ...(podUid ? { uid: podUid } : {}) }, spec: { nodeName, containers: [] } },
+        {
+          metadata: { name: podName, namespace, ...(podUid ? { uid: podUid } : {}) },
+          spec: { nodeName, containers: [] },
+        },
         { subresource: 'binding' },
       );
     });
@@ -168,10 +175,12 @@ export class LocalClient implements Client {
       const current = this.store.get(type, namespace, name);
       if (!current) throw new NotFoundError(type.resource, type.group, name);
       const patched = applyPatch(current, patchType, patch);
-      const m = (patched.metadata ??= {});
+      // Merge patches share untouched (frozen) subtrees with the stored object: copy what we set.
+      const m = (patched.metadata = { ...(patched.metadata ?? {}) });
       // A patch that names a resourceVersion is conditional; otherwise it applies to the latest state.
       const conditional =
-        typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion === 'string';
+        typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion ===
+        'string';
       if (!conditional) m.resourceVersion = current.metadata?.resourceVersion ?? '';
       m.name = name;
       if (type.namespaced) m.namespace = namespace;

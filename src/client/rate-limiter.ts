@@ -79,5 +79,8 @@ export class MaxOfRateLimiter<K> implements RateLimiter<K> {
 
 /** client-go's DefaultControllerRateLimiter: exponential 5 ms → 1000 s, with a 10 qps / 100 burst bucket. */
 export function defaultControllerRateLimiter<K>(clock: Clock): RateLimiter<K> {
-  return new MaxOfRateLimiter<K>(new ItemExponentialFailureRateLimiter<K>(5, 1_000_000), new BucketRateLimiter<K>(clock, 10, 100));
+  return new MaxOfRateLimiter<K>(
+    new ItemExponentialFailureRateLimiter<K>(5, 1_000_000),
+    new BucketRateLimiter<K>(clock, 10, 100),
+  );
 }

@@ -41,7 +41,8 @@ export const BUILTIN_PRIORITY_CLASSES = [
   {
     name: 'system-cluster-critical',
     value: 2_000_000_000,
-    description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+    description:
+      'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
   },
 ] as const;
 
@@ -202,7 +203,8 @@ export class EmbeddedCluster {
       });
     }
     const nodes = this.options.nodes ?? 0;
-    const shapes: readonly NodeShape[] = typeof nodes === 'number' ? Array.from({ length: nodes }, () => ({})) : nodes;
+    const shapes: readonly NodeShape[] =
+      typeof nodes === 'number' ? Array.from({ length: nodes }, () => ({})) : nodes;
     let i = 0;
     for (const shape of shapes) await this.addNode(shape, `node-${++i}`);
   }
@@ -227,17 +229,24 @@ export class EmbeddedCluster {
         new NodeLifecycleController({
           ...base,
           recorder: this.recorderFor('node-controller'),
-          ...(this.options.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: this.options.nodeMonitorGracePeriodMs } : {}),
+          ...(this.options.nodeMonitorGracePeriodMs !== undefined
+            ? { gracePeriodMs: this.options.nodeMonitorGracePeriodMs }
+            : {}),
         }),
       );
     }
-    if (has('taint-eviction')) m.add(new TaintEvictionController({ ...base, recorder: this.recorderFor('taint-eviction-controller') }));
+    if (has('taint-eviction'))
+      m.add(
+        new TaintEvictionController({ ...base, recorder: this.recorderFor('taint-eviction-controller') }),
+      );
     if (has('podgc')) {
       m.add(
         new PodGCController({
           ...base,
           recorder: this.recorderFor('pod-garbage-collector'),
-          ...(this.options.podGCQuarantineMs !== undefined ? { quarantineMs: this.options.podGCQuarantineMs } : {}),
+          ...(this.options.podGCQuarantineMs !== undefined
+            ? { quarantineMs: this.options.podGCQuarantineMs }
+            : {}),
         }),
       );
     }

@@ -36,13 +36,18 @@ export class InformerFactory {
    * The shared informer for a type. Indexers may be added until the factory starts; adding an
    * index with an existing name but another function is an error.
    */
-  informer<T extends KubeObject>(type: ResourceType<T>, indexers: Record<string, IndexFunc<T>> = {}): Informer<T> {
+  informer<T extends KubeObject>(
+    type: ResourceType<T>,
+    indexers: Record<string, IndexFunc<T>> = {},
+  ): Informer<T> {
     const existing = this.informers.get(type);
     if (existing) {
       const known = this.indexers.get(type) ?? {};
       for (const [name, fn] of Object.entries(indexers)) {
         if (known[name] !== fn) {
-          throw new Error(`informer for ${type.resource} already exists; index ${name} must be requested before first use`);
+          throw new Error(
+            `informer for ${type.resource} already exists; index ${name} must be requested before first use`,
+          );
         }
       }
       return existing as unknown as Informer<T>;
@@ -53,7 +58,8 @@ export class InformerFactory {
       clock: this.clock,
       indexers,
       ...namespaced,
-      onError: (err) => this.logger.debug({ resource: type.resource, err: errorMessage(err) }, 'informer retry'),
+      onError: (err) =>
+        this.logger.debug({ resource: type.resource, err: errorMessage(err) }, 'informer retry'),
     });
     this.informers.set(type, inf as unknown as Informer<KubeObject>);
     this.indexers.set(type, indexers as Record<string, IndexFunc<KubeObject>>);

@@ -55,6 +55,9 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
         queue.done(key);
       }
       options.observe?.(key, performance.now() - started, failure);
+      // Yield to the event loop between items: in-process calls resolve as microtasks, and a worker
+      // that never yields would starve watch delivery (and so its own caches).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => worker()));

@@ -63,7 +63,9 @@ function hash(s: string, len = 12): string {
   return createHash('sha256').update(s).digest('hex').slice(0, len);
 }
 
-function readyStatus(conditions: ReadonlyArray<{ type?: string; status?: string }> | undefined): string | undefined {
+function readyStatus(
+  conditions: ReadonlyArray<{ type?: string; status?: string }> | undefined,
+): string | undefined {
   return conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
@@ -95,10 +97,12 @@ export class SimulatedKubelet implements Controller {
       onUpdate: (o, n) => {
         this.onNode(n);
         const changed =
-          o.metadata?.annotations?.[HEARTBEAT_ANNOTATION] !== n.metadata?.annotations?.[HEARTBEAT_ANNOTATION] ||
+          o.metadata?.annotations?.[HEARTBEAT_ANNOTATION] !==
+            n.metadata?.annotations?.[HEARTBEAT_ANNOTATION] ||
           o.metadata?.annotations?.[FAIL_ANNOTATION] !== n.metadata?.annotations?.[FAIL_ANNOTATION] ||
           (o.status?.addresses === undefined) !== (n.status?.addresses === undefined);
-        if (changed) for (const p of this.pods.byIndex(POD_NODE_INDEX, n.metadata?.name ?? '')) this.evaluatePod(p);
+        if (changed)
+          for (const p of this.pods.byIndex(POD_NODE_INDEX, n.metadata?.name ?? '')) this.evaluatePod(p);
       },
       onDelete: (n) => {
         const name = n.metadata?.name ?? '';
@@ -196,9 +200,13 @@ export class SimulatedKubelet implements Controller {
       this.lastStatusReport.set(name, now);
       return;
     }
-    if (now - last < NODE_STATUS_REPORT_INTERVAL_MS || readyStatus(node.status?.conditions) !== 'True') return;
+    if (now - last < NODE_STATUS_REPORT_INTERVAL_MS || readyStatus(node.status?.conditions) !== 'True')
+      return;
     this.lastStatusReport.set(name, now);
-    const conditions = (node.status?.conditions ?? []).map((c) => ({ ...c, lastHeartbeatTime: rfc3339(now) }));
+    const conditions = (node.status?.conditions ?? []).map((c) => ({
+      ...c,
+      lastHeartbeatTime: rfc3339(now),
+    }));
     await this.options.client.patchStatus(resources.nodes, '', name, 'merge', { status: { conditions } });
   }
 
@@ -290,7 +298,9 @@ export class SimulatedKubelet implements Controller {
       restartCount,
       nextRestartCount: crashes,
       backoff: `${Math.min(300, 10 * 2 ** Math.max(0, crashes - 1))}s`,
-      state: st?.state ?? { running: { startedAt: pod.status?.startTime ?? rfc3339(this.options.clock.now()) } },
+      state: st?.state ?? {
+        running: { startedAt: pod.status?.startTime ?? rfc3339(this.options.clock.now()) },
+      },
     };
   }
 
@@ -342,7 +352,9 @@ export class SimulatedKubelet implements Controller {
           wait = Math.max(wait, (p.initialDelaySeconds ?? 0) * 1000 + jitter);
         }
         const started =
-          parseTime(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt) ?? parseTime(pod.status?.startTime) ?? now;
+          parseTime(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt) ??
+          parseTime(pod.status?.startTime) ??
+          now;
         return started + wait - now;
       }
       case 'termination': {
@@ -351,9 +363,10 @@ export class SimulatedKubelet implements Controller {
         const deadline = parseTime(pod.metadata?.deletionTimestamp) ?? now;
         const began = deadline - grace;
         const annotated = Number(pod.metadata?.annotations?.[TERMINATION_SECONDS_ANNOTATION]);
-        const want = Number.isFinite(annotated) && annotated >= 0
-          ? annotated * 1000
-          : spec.defaultMs + (spec.jitterMs ? Math.floor(this.random() * spec.jitterMs) : 0);
+        const want =
+          Number.isFinite(annotated) && annotated >= 0
+            ? annotated * 1000
+            : spec.defaultMs + (spec.jitterMs ? Math.floor(this.random() * spec.jitterMs) : 0);
         return began + Math.min(grace, want) - now;
       }
       case 'crashBackoff': {
@@ -366,7 +379,8 @@ export class SimulatedKubelet implements Controller {
 
   private track(p: Promise<void>): void {
     const wrapped = p.catch((err: unknown) => {
-      if (!isConflict(err) && !isNotFound(err)) this.options.logger.warn({ err: errorMessage(err) }, 'kubelet write failed');
+      if (!isConflict(err) && !isNotFound(err))
+        this.options.logger.warn({ err: errorMessage(err) }, 'kubelet write failed');
     });
     this.inflight.add(wrapped);
     void wrapped.finally(() => this.inflight.delete(wrapped));
@@ -380,11 +394,16 @@ export class SimulatedKubelet implements Controller {
       const vars = this.nodeVars(node);
       if (stage.next.status !== undefined) {
         const status = mergeStatus(node.status, render(stage.next.status, vars));
-        await client.updateStatus(resources.nodes, { ...node, status: status as Mutable<Node>['status'] } as Node);
+        await client.updateStatus(resources.nodes, {
+          ...node,
+          status: status as Mutable<Node>['status'],
+        } as Node);
       }
       if (stage.next.event) {
         const e = stage.next.event;
-        this.options.recorderFor(node.metadata?.name ?? '').event(node, e.type, e.reason, String(render(e.message, vars)));
+        this.options
+          .recorderFor(node.metadata?.name ?? '')
+          .event(node, e.type, e.reason, String(render(e.message, vars)));
       }
       return;
     }
@@ -408,7 +427,9 @@ export class SimulatedKubelet implements Controller {
     }
     if (stage.next.event) {
       const e = stage.next.event;
-      this.options.recorderFor(pod.spec.nodeName).event(pod, e.type, e.reason, String(render(e.message, vars)));
+      this.options
+        .recorderFor(pod.spec.nodeName)
+        .event(pod, e.type, e.reason, String(render(e.message, vars)));
     }
   }
 }

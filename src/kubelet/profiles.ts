@@ -25,9 +25,22 @@ const podConditions = (ready: string): unknown[] => [
   { type: 'ContainersReady', status: ready, lastProbeTime: null, lastTransitionTime: '{{now}}' },
 ];
 
-const podNetwork = { hostIP: '{{nodeIP}}', hostIPs: [{ ip: '{{nodeIP}}' }], podIP: '{{podIP}}', podIPs: [{ ip: '{{podIP}}' }], startTime: '{{startTime}}' };
+const podNetwork = {
+  hostIP: '{{nodeIP}}',
+  hostIPs: [{ ip: '{{nodeIP}}' }],
+  podIP: '{{podIP}}',
+  podIPs: [{ ip: '{{podIP}}' }],
+  startTime: '{{startTime}}',
+};
 
-function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; termination: DelaySpec; pull: DelaySpec; probeJitter: boolean }): Stage[] {
+function stages(d: {
+  start: DelaySpec;
+  fail: DelaySpec;
+  nodeInit: DelaySpec;
+  termination: DelaySpec;
+  pull: DelaySpec;
+  probeJitter: boolean;
+}): Stage[] {
   return [
     {
       name: 'pod-delete',
@@ -56,18 +69,37 @@ function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; ter
                 ready: false,
                 started: false,
                 restartCount: '{{container.restartCount}}',
-                state: { terminated: { exitCode: 1, reason: 'Error', startedAt: '{{startTime}}', finishedAt: '{{now}}', containerID: '{{container.containerID}}' } },
+                state: {
+                  terminated: {
+                    exitCode: 1,
+                    reason: 'Error',
+                    startedAt: '{{startTime}}',
+                    finishedAt: '{{now}}',
+                    containerID: '{{container.containerID}}',
+                  },
+                },
               },
             },
           ],
         },
-        event: { type: 'Warning', reason: 'Failed', message: 'Error: container exited with code 1 (injected by everynode.io/fail=failed)' },
+        event: {
+          type: 'Warning',
+          reason: 'Failed',
+          message: 'Error: container exited with code 1 (injected by everynode.io/fail=failed)',
+        },
       },
     },
     {
       name: 'pod-err-image-pull',
       resource: 'Pod',
-      match: [bound, alive, notDeleting, active, { path: '$failure', op: 'In', values: ['image-pull'] }, { path: '$waitingReason', op: 'NotIn', values: ['ErrImagePull', 'ImagePullBackOff'] }],
+      match: [
+        bound,
+        alive,
+        notDeleting,
+        active,
+        { path: '$failure', op: 'In', values: ['image-pull'] },
+        { path: '$waitingReason', op: 'NotIn', values: ['ErrImagePull', 'ImagePullBackOff'] },
+      ],
       delay: d.pull,
       next: {
         status: {
@@ -83,18 +115,34 @@ function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; ter
                 ready: false,
                 started: false,
                 restartCount: 0,
-                state: { waiting: { reason: 'ErrImagePull', message: 'failed to pull and unpack image "{{container.image}}": not found' } },
+                state: {
+                  waiting: {
+                    reason: 'ErrImagePull',
+                    message: 'failed to pull and unpack image "{{container.image}}": not found',
+                  },
+                },
               },
             },
           ],
         },
-        event: { type: 'Warning', reason: 'Failed', message: 'Failed to pull image "{{firstImage}}": not found' },
+        event: {
+          type: 'Warning',
+          reason: 'Failed',
+          message: 'Failed to pull image "{{firstImage}}": not found',
+        },
       },
     },
     {
       name: 'pod-image-pull-backoff',
       resource: 'Pod',
-      match: [bound, alive, notDeleting, active, { path: '$failure', op: 'In', values: ['image-pull'] }, { path: '$waitingReason', op: 'In', values: ['ErrImagePull'] }],
+      match: [
+        bound,
+        alive,
+        notDeleting,
+        active,
+        { path: '$failure', op: 'In', values: ['image-pull'] },
+        { path: '$waitingReason', op: 'In', values: ['ErrImagePull'] },
+      ],
       delay: { kind: 'fixed', ms: 1_000 },
       next: {
         status: {
@@ -107,7 +155,12 @@ function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; ter
                 ready: false,
                 started: false,
                 restartCount: 0,
-                state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "{{container.image}}"' } },
+                state: {
+                  waiting: {
+                    reason: 'ImagePullBackOff',
+                    message: 'Back-off pulling image "{{container.image}}"',
+                  },
+                },
               },
             },
           ],
@@ -135,19 +188,43 @@ function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; ter
                 ready: false,
                 started: false,
                 restartCount: '{{container.nextRestartCount}}',
-                lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: '{{now}}', finishedAt: '{{now}}', containerID: '{{container.containerID}}' } },
-                state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off {{container.backoff}} restarting failed container={{container.name}} pod={{podName}}' } },
+                lastState: {
+                  terminated: {
+                    exitCode: 1,
+                    reason: 'Error',
+                    startedAt: '{{now}}',
+                    finishedAt: '{{now}}',
+                    containerID: '{{container.containerID}}',
+                  },
+                },
+                state: {
+                  waiting: {
+                    reason: 'CrashLoopBackOff',
+                    message:
+                      'back-off {{container.backoff}} restarting failed container={{container.name}} pod={{podName}}',
+                  },
+                },
               },
             },
           ],
         },
-        event: { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container {{firstContainer}} in pod {{podName}}' },
+        event: {
+          type: 'Warning',
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container {{firstContainer}} in pod {{podName}}',
+        },
       },
     },
     {
       name: 'pod-start',
       resource: 'Pod',
-      match: [bound, alive, notDeleting, { path: 'status.phase', op: 'In', values: ['Pending'] }, { path: '$failure', op: 'NotIn', values: ['failed', 'image-pull', 'crash'] }],
+      match: [
+        bound,
+        alive,
+        notDeleting,
+        { path: 'status.phase', op: 'In', values: ['Pending'] },
+        { path: '$failure', op: 'NotIn', values: ['failed', 'image-pull', 'crash'] },
+      ],
       delay: d.start,
       next: {
         status: {
@@ -217,10 +294,38 @@ function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; ter
           capacity: '{{capacity}}',
           allocatable: '{{allocatable}}',
           conditions: [
-            { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-            { type: 'DiskPressure', status: 'False', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-            { type: 'PIDPressure', status: 'False', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-            { type: 'Ready', status: 'True', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+            {
+              type: 'MemoryPressure',
+              status: 'False',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletHasSufficientMemory',
+              message: 'kubelet has sufficient memory available',
+            },
+            {
+              type: 'DiskPressure',
+              status: 'False',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletHasNoDiskPressure',
+              message: 'kubelet has no disk pressure',
+            },
+            {
+              type: 'PIDPressure',
+              status: 'False',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletHasSufficientPID',
+              message: 'kubelet has sufficient PID available',
+            },
+            {
+              type: 'Ready',
+              status: 'True',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+            },
           ],
           addresses: [
             { type: 'InternalIP', address: '{{nodeIP}}' },
@@ -251,10 +356,38 @@ function stages(d: { start: DelaySpec; fail: DelaySpec; nodeInit: DelaySpec; ter
       next: {
         status: {
           conditions: [
-            { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-            { type: 'DiskPressure', status: 'False', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-            { type: 'PIDPressure', status: 'False', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-            { type: 'Ready', status: 'True', lastHeartbeatTime: '{{now}}', lastTransitionTime: '{{now}}', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+            {
+              type: 'MemoryPressure',
+              status: 'False',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletHasSufficientMemory',
+              message: 'kubelet has sufficient memory available',
+            },
+            {
+              type: 'DiskPressure',
+              status: 'False',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletHasNoDiskPressure',
+              message: 'kubelet has no disk pressure',
+            },
+            {
+              type: 'PIDPressure',
+              status: 'False',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletHasSufficientPID',
+              message: 'kubelet has sufficient PID available',
+            },
+            {
+              type: 'Ready',
+              status: 'True',
+              lastHeartbeatTime: '{{now}}',
+              lastTransitionTime: '{{now}}',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+            },
           ],
         },
         event: { type: 'Normal', reason: 'NodeReady', message: 'Node {{nodeName}} status is now: NodeReady' },

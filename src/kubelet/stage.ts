@@ -61,7 +61,9 @@ export function readPath(obj: unknown, path: string, vars: Vars): unknown {
 }
 
 function scalar(v: unknown): string {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : JSON.stringify(v);
 }
 
 export function conditionHolds(obj: unknown, c: FieldCondition, vars: Vars): boolean {
@@ -84,7 +86,12 @@ export function stageMatches(stage: Stage, obj: unknown, vars: Vars): boolean {
 }
 
 /** The first stage of `stages` for `resource` whose conditions hold. */
-export function firstMatchingStage(stages: readonly Stage[], resource: StageResource, obj: unknown, vars: Vars): Stage | undefined {
+export function firstMatchingStage(
+  stages: readonly Stage[],
+  resource: StageResource,
+  obj: unknown,
+  vars: Vars,
+): Stage | undefined {
   return stages.find((s) => s.resource === resource && stageMatches(s, obj, vars));
 }
 
@@ -142,7 +149,9 @@ interface Condition {
 export function mergeStatus(current: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const base: Record<string, unknown> =
-    current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
+    current !== null && typeof current === 'object' && !Array.isArray(current)
+      ? { ...(current as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (k === 'conditions' && Array.isArray(v)) {
       const existing = Array.isArray(base[k]) ? [...(base[k] as Condition[])] : [];
@@ -151,7 +160,10 @@ export function mergeStatus(current: unknown, patch: unknown): unknown {
         if (i < 0) existing.push(c);
         else {
           const prev = existing[i] as Condition;
-          existing[i] = prev['status'] === c['status'] ? { ...c, lastTransitionTime: prev['lastTransitionTime'] ?? c['lastTransitionTime'] } : c;
+          existing[i] =
+            prev['status'] === c['status']
+              ? { ...c, lastTransitionTime: prev['lastTransitionTime'] ?? c['lastTransitionTime'] }
+              : c;
         }
       }
       base[k] = existing;

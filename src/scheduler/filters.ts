@@ -5,7 +5,12 @@
  */
 import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../api/quantity.js';
-import { findMatchingUntoleratedTaint, requiredNodeAffinityMatches, taintForMessage, tolerationToleratesTaint } from '../api/scheduling.js';
+import {
+  findMatchingUntoleratedTaint,
+  requiredNodeAffinityMatches,
+  taintForMessage,
+  tolerationToleratesTaint,
+} from '../api/scheduling.js';
 
 /** Resource amounts in integer units: cpu in millicores, memory and others in base units. */
 export type Resources = Map<string, bigint>;
@@ -20,7 +25,8 @@ export interface NodeInfo {
   readonly usedPorts: ReadonlySet<string>;
 }
 
-export type FilterCode = 'NodeName' | 'NodeUnschedulable' | 'NodeAffinity' | 'TaintToleration' | 'NodeResourcesFit' | 'NodePorts';
+export type FilterCode =
+  'NodeName' | 'NodeUnschedulable' | 'NodeAffinity' | 'TaintToleration' | 'NodeResourcesFit' | 'NodePorts';
 
 export interface FilterFailure {
   readonly plugin: FilterCode;
@@ -45,7 +51,8 @@ function containerRequests(c: Container): Resources {
   const out: Resources = new Map();
   for (const [name, v] of Object.entries(c.resources?.requests ?? {})) out.set(name, toUnits(name, v));
   // Limits without requests default the request (apiserver defaulting for containers).
-  for (const [name, v] of Object.entries(c.resources?.limits ?? {})) if (!out.has(name)) out.set(name, toUnits(name, v));
+  for (const [name, v] of Object.entries(c.resources?.limits ?? {}))
+    if (!out.has(name)) out.set(name, toUnits(name, v));
   return out;
 }
 
@@ -92,7 +99,8 @@ function portsConflict(wanted: readonly string[], used: ReadonlySet<string>): bo
     const [proto, ip, port] = w.split('/');
     for (const u of used) {
       const [uproto, uip, uport] = u.split('/');
-      if (proto === uproto && port === uport && (ip === uip || ip === '0.0.0.0' || uip === '0.0.0.0')) return true;
+      if (proto === uproto && port === uport && (ip === uip || ip === '0.0.0.0' || uip === '0.0.0.0'))
+        return true;
     }
   }
   return false;
@@ -100,18 +108,13 @@ function portsConflict(wanted: readonly string[], used: ReadonlySet<string>): bo
 
 /** Resource names whose request does not fit what the node has left. */
 export function insufficientResources(pod: Pod, info: NodeInfo, requests = podRequests(pod)): string[] {
-  const alloc = info.node.status?.allocatable;
-  if (!alloc) return [];
+  // A node that has not reported allocatable resources (not yet adopted by its kubelet) has none.
+  const alloc = info.node.status?.allocatable ?? {};
   const out: string[] = [];
   for (const [name, want] of requests) {
     if (want === 0n) continue;
     const capStr = alloc[name];
-    if (capStr === undefined) {
-      if (name === 'cpu' || name === 'memory' || name === 'pods' || name === 'ephemeral-storage') continue;
-      out.push(name);
-      continue;
-    }
-    const cap = toUnits(name, capStr);
+    const cap = capStr === undefined ? 0n : toUnits(name, capStr);
     if ((info.requested.get(name) ?? 0n) + want > cap) out.push(name);
   }
   return out.sort((a, b) => (a === 'pods' ? 1 : b === 'pods' ? -1 : a.localeCompare(b)));
@@ -133,16 +136,29 @@ export function runFilters(pod: Pod, info: NodeInfo): FilterFailure | undefined 
   const node = info.node;
   const nodeName = node.metadata?.name ?? '';
   if (pod.spec?.nodeName && pod.spec.nodeName !== nodeName) {
-    return { plugin: 'NodeName', reasons: ["node(s) didn't match the requested node name"], resolvableByPreemption: false };
+    return {
+      plugin: 'NodeName',
+      reasons: ["node(s) didn't match the requested node name"],
+      resolvableByPreemption: false,
+    };
   }
   if (node.spec?.unschedulable) {
     const tolerated = (pod.spec?.tolerations ?? []).some((t) =>
       tolerationToleratesTaint(t, { key: UNSCHEDULABLE_TAINT_KEY, effect: 'NoSchedule' }),
     );
-    if (!tolerated) return { plugin: 'NodeUnschedulable', reasons: ['node(s) were unschedulable'], resolvableByPreemption: false };
+    if (!tolerated)
+      return {
+        plugin: 'NodeUnschedulable',
+        reasons: ['node(s) were unschedulable'],
+        resolvableByPreemption: false,
+      };
   }
   if (!requiredNodeAffinityMatches(pod, node)) {
-    return { plugin: 'NodeAffinity', reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvableByPreemption: false };
+    return {
+      plugin: 'NodeAffinity',
+      reasons: ["node(s) didn't match Pod's node affinity/selector"],
+      resolvableByPreemption: false,
+    };
   }
   const taint = untoleratedTaint(pod, node);
   if (taint) {
@@ -161,7 +177,11 @@ export function runFilters(pod: Pod, info: NodeInfo): FilterFailure | undefined 
     };
   }
   if (portsConflict(hostPorts(pod), info.usedPorts)) {
-    return { plugin: 'NodePorts', reasons: ["node(s) didn't have free ports for the requested pod ports"], resolvableByPreemption: true };
+    return {
+      plugin: 'NodePorts',
+      reasons: ["node(s) didn't have free ports for the requested pod ports"],
+      resolvableByPreemption: true,
+    };
   }
   return undefined;
 }

@@ -22,7 +22,9 @@ function victimsOn(pod: Pod, info: NodeInfo): Pod[] | undefined {
   let kept = info.pods.filter((p) => !lowerSet.has(p));
   if (runFilters(pod, buildNodeInfo(info.node, kept))) return undefined;
   // Reprieve the most important candidates first.
-  const ordered = [...lower].sort((a, b) => podPriority(b) - podPriority(a) || name(a).localeCompare(name(b)));
+  const ordered = [...lower].sort(
+    (a, b) => podPriority(b) - podPriority(a) || name(a).localeCompare(name(b)),
+  );
   const victims: Pod[] = [];
   for (const candidate of ordered) {
     const trial = [...kept, candidate];
@@ -54,7 +56,10 @@ export function selectPreemption(pod: Pod, candidates: readonly NodeInfo[]): Pre
       maxPrio < best.maxPrio ||
       (maxPrio === best.maxPrio && sumPrio < best.sumPrio) ||
       (maxPrio === best.maxPrio && sumPrio === best.sumPrio && victims.length < best.victims.length) ||
-      (maxPrio === best.maxPrio && sumPrio === best.sumPrio && victims.length === best.victims.length && nodeName < best.nodeName);
+      (maxPrio === best.maxPrio &&
+        sumPrio === best.sumPrio &&
+        victims.length === best.victims.length &&
+        nodeName < best.nodeName);
     if (better) best = { nodeName, victims, maxPrio, sumPrio };
   }
   return best ? { nodeName: best.nodeName, victims: best.victims } : undefined;

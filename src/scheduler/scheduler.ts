@@ -70,7 +70,11 @@ export class Scheduler implements Controller, Reconciler {
     this.nodes.addHandlers({
       onAdd: () => this.retryUnschedulable(),
       onUpdate: (a, b) => {
-        if (!deepEqual(a.spec, b.spec) || !deepEqual(a.metadata?.labels, b.metadata?.labels) || !deepEqual(a.status?.allocatable, b.status?.allocatable)) {
+        if (
+          !deepEqual(a.spec, b.spec) ||
+          !deepEqual(a.metadata?.labels, b.metadata?.labels) ||
+          !deepEqual(a.status?.allocatable, b.status?.allocatable)
+        ) {
           this.retryUnschedulable();
         }
       },
@@ -78,7 +82,12 @@ export class Scheduler implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({ queue: this.queue, reconciler: this, workers: 1, logger: this.options.logger });
+    this.workers = runWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 1,
+      logger: this.options.logger,
+    });
   }
 
   async stop(): Promise<void> {
@@ -127,7 +136,9 @@ export class Scheduler implements Controller, Reconciler {
       const n = this.nodes.get('', target);
       nodes = n ? [n] : [];
     } else {
-      nodes = this.nodes.list().sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+      nodes = this.nodes
+        .list()
+        .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
     }
     const total = this.nodes.size();
     const failures: FilterFailure[] = [];
@@ -146,7 +157,11 @@ export class Scheduler implements Controller, Reconciler {
     }
     // Nodes excluded by a pinned target count as not matching the affinity, as upstream's PreFilter reports.
     for (let i = nodes.length; i < total; i++) {
-      failures.push({ plugin: 'NodeAffinity', reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvableByPreemption: false });
+      failures.push({
+        plugin: 'NodeAffinity',
+        reasons: ["node(s) didn't match Pod's node affinity/selector"],
+        resolvableByPreemption: false,
+      });
     }
 
     if (best) {
@@ -160,7 +175,9 @@ export class Scheduler implements Controller, Reconciler {
     } else if (pod.spec?.preemptionPolicy !== 'Never') {
       const notHelpful = total - failedInfos.length;
       const parts = [
-        ...(failedInfos.length > 0 ? [`${failedInfos.length} No preemption victims found for incoming pod`] : []),
+        ...(failedInfos.length > 0
+          ? [`${failedInfos.length} No preemption victims found for incoming pod`]
+          : []),
         ...(notHelpful > 0 ? [`${notHelpful} Preemption is not helpful for scheduling`] : []),
       ].sort();
       message += ` preemption: 0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
@@ -185,23 +202,40 @@ export class Scheduler implements Controller, Reconciler {
     }
     this.unschedulable.delete(key);
     this.attempts.delete(key);
-    this.options.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+    this.options.recorder.event(
+      pod,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${namespace}/${name} to ${nodeName}`,
+    );
   }
 
   private async preempt(pod: Pod, nodeName: string, victims: readonly Pod[]): Promise<void> {
     const { client, recorder, logger } = this.options;
     for (const v of victims) {
-      recorder.event(v, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata?.uid ?? ''} on node ${nodeName}`);
+      recorder.event(
+        v,
+        'Normal',
+        'Preempted',
+        `Preempted by pod ${pod.metadata?.uid ?? ''} on node ${nodeName}`,
+      );
       try {
         await client.delete(resources.pods, v.metadata?.namespace ?? '', v.metadata?.name ?? '');
       } catch (err) {
-        if (!isNotFound(err)) logger.warn({ pod: objectKey(v), err: errorMessage(err) }, 'preemption delete failed');
+        if (!isNotFound(err))
+          logger.warn({ pod: objectKey(v), err: errorMessage(err) }, 'preemption delete failed');
       }
     }
     try {
-      await client.patchStatus(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
-        status: { nominatedNodeName: nodeName },
-      });
+      await client.patchStatus(
+        resources.pods,
+        pod.metadata?.namespace ?? '',
+        pod.metadata?.name ?? '',
+        'merge',
+        {
+          status: { nominatedNodeName: nodeName },
+        },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -217,12 +251,21 @@ export class Scheduler implements Controller, Reconciler {
       status: 'False',
       reason: 'Unschedulable',
       message,
-      lastTransitionTime: existing?.status === 'False' && existing.lastTransitionTime ? existing.lastTransitionTime : rfc3339(this.options.clock.now()),
+      lastTransitionTime:
+        existing?.status === 'False' && existing.lastTransitionTime
+          ? existing.lastTransitionTime
+          : rfc3339(this.options.clock.now()),
     });
     try {
-      await this.options.client.patchStatus(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
-        status: { conditions },
-      });
+      await this.options.client.patchStatus(
+        resources.pods,
+        pod.metadata?.namespace ?? '',
+        pod.metadata?.name ?? '',
+        'merge',
+        {
+          status: { conditions },
+        },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

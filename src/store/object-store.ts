@@ -136,7 +136,8 @@ export class ObjectStore implements Store {
   // Reads
 
   get<T extends KubeObject>(type: ResourceType<T>, namespace: string, name: string): T | undefined {
-    return this.data.get(typeKeyOf(type))?.get(objKey(type.namespaced ? namespace : '', name)) as T | undefined;
+    return this.data.get(typeKeyOf(type))?.get(objKey(type.namespaced ? namespace : '', name)) as
+      T | undefined;
   }
 
   list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): ListResult<T> {
@@ -175,7 +176,13 @@ export class ObjectStore implements Store {
     obj.metadata = { ...(obj.metadata ?? {}) };
     if (!type.namespaced) delete obj.metadata.namespace;
     // Server-owned fields a client cannot set on create.
-    for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+    for (const f of [
+      'uid',
+      'resourceVersion',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+    ] as const) {
       delete obj.metadata[f];
     }
     obj = strategy.default(obj);
@@ -188,7 +195,8 @@ export class ObjectStore implements Store {
     if (!m.name && m.generateName) m.name = this.generateName(type, m.namespace, m.generateName);
     this.throwIfInvalid(type, obj, strategy.validateCreate(obj));
     const name = m.name ?? '';
-    if (this.get(type, m.namespace ?? '', name)) throw new AlreadyExistsError(type.resource, type.group, name);
+    if (this.get(type, m.namespace ?? '', name))
+      throw new AlreadyExistsError(type.resource, type.group, name);
     m.uid = randomUUID();
     m.creationTimestamp = rfc3339(ctx.now);
     if ('spec' in obj) m.generation = 1;
@@ -243,7 +251,13 @@ export class ObjectStore implements Store {
         if (oldStatus === undefined) delete obj.status;
         else obj.status = clone(oldStatus);
       }
-      for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      for (const f of [
+        'uid',
+        'creationTimestamp',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+        'generation',
+      ] as const) {
         const v = oldMeta[f];
         if (v === undefined) delete m[f];
         else (m as Record<string, unknown>)[f] = v;
@@ -261,7 +275,11 @@ export class ObjectStore implements Store {
     m.resourceVersion = oldMeta.resourceVersion ?? '';
     if (deepEqual(obj, old)) return old;
     if (options.dryRun) return deepFreeze(obj) as T;
-    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
+    if (
+      m.deletionTimestamp &&
+      (m.finalizers ?? []).length === 0 &&
+      (m.deletionGracePeriodSeconds ?? 0) === 0
+    ) {
       return this.commit(type, 'DELETED', obj, old) as T;
     }
     return this.commit(type, 'MODIFIED', obj, old) as T;
@@ -343,7 +361,11 @@ export class ObjectStore implements Store {
   // ------------------------------------------------------------------------------------------
   // Watch
 
-  watch<T extends KubeObject>(type: ResourceType<T>, options: WatchOptions, handlers: WatchHandlers<T>): WatchHandle {
+  watch<T extends KubeObject>(
+    type: ResourceType<T>,
+    options: WatchOptions,
+    handlers: WatchHandlers<T>,
+  ): WatchHandle {
     this.assertOpen();
     const typeKey = typeKeyOf(type);
     const watcher: Watcher = {
@@ -465,7 +487,12 @@ export class ObjectStore implements Store {
   // ------------------------------------------------------------------------------------------
   // Commit, persistence, lifecycle
 
-  private commit(type: ResourceType, kind: LogEntry['type'], obj: MutableObject, prev: KubeObject | undefined): KubeObject {
+  private commit(
+    type: ResourceType,
+    kind: LogEntry['type'],
+    obj: MutableObject,
+    prev: KubeObject | undefined,
+  ): KubeObject {
     const revision = ++this.rev;
     const m = (obj.metadata ??= {});
     m.resourceVersion = String(revision);
@@ -535,7 +562,8 @@ export class ObjectStore implements Store {
   // Helpers
 
   private assertOpen(): void {
-    if (this.closed) throw new ApiError({ reason: 'ServiceUnavailable', code: 503, message: 'store is closed' });
+    if (this.closed)
+      throw new ApiError({ reason: 'ServiceUnavailable', code: 503, message: 'store is closed' });
   }
 
   private bucket(typeKey: string): Map<string, KubeObject> {
@@ -571,7 +599,8 @@ export class ObjectStore implements Store {
   }
 
   private throwIfInvalid(type: ResourceType, obj: KubeObject, errs: readonly FieldError[]): void {
-    if (errs.length > 0) throw new InvalidError(type.kind, type.group, meta(obj).name ?? meta(obj).generateName ?? '', errs);
+    if (errs.length > 0)
+      throw new InvalidError(type.kind, type.group, meta(obj).name ?? meta(obj).generateName ?? '', errs);
   }
 
   private generateName(type: ResourceType, namespace: string | undefined, base: string): string {

@@ -101,12 +101,18 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       const { store } = setup();
       const base = `${'x'.repeat(70)}-`;
       const p = pod('');
-      const created = store.create(resources.pods, { ...p, metadata: { namespace: 'default', generateName: base } });
+      const created = store.create(resources.pods, {
+        ...p,
+        metadata: { namespace: 'default', generateName: base },
+      });
       const name = created.metadata?.name ?? '';
       assert.equal(name.length, 63);
       assert.ok(name.startsWith('x'.repeat(58)));
       for (const ch of name.slice(58)) assert.ok(NAME_SUFFIX_ALPHABET.includes(ch), ch);
-      const short = store.create(resources.pods, { ...p, metadata: { namespace: 'default', generateName: 'ds-' } });
+      const short = store.create(resources.pods, {
+        ...p,
+        metadata: { namespace: 'default', generateName: 'ds-' },
+      });
       assert.match(short.metadata?.name ?? '', /^ds-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
       store.close();
     });
@@ -125,7 +131,11 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
     test('invalid objects are rejected with Invalid (422) and field causes', async () => {
       const { store } = setup();
       const err = await rejects(
-        () => store.create(resources.pods, { metadata: { name: 'Bad_Name', namespace: 'default' }, spec: { containers: [] } }),
+        () =>
+          store.create(resources.pods, {
+            metadata: { name: 'Bad_Name', namespace: 'default' },
+            spec: { containers: [] },
+          }),
         'Invalid',
         422,
       );
@@ -140,14 +150,26 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       const { store } = setup();
       store.create(resources.pods, pod('b', { app: 'x' }, 'n1'));
       store.create(resources.pods, pod('a', { app: 'y' }, 'n2'));
-      store.create(resources.pods, { ...pod('c', { app: 'x' }), metadata: { name: 'c', namespace: 'other', labels: { app: 'x' } } });
-      const names = (r: { items: readonly KubeObject[] }): string[] => r.items.map((p) => p.metadata?.name ?? '');
+      store.create(resources.pods, {
+        ...pod('c', { app: 'x' }),
+        metadata: { name: 'c', namespace: 'other', labels: { app: 'x' } },
+      });
+      const names = (r: { items: readonly KubeObject[] }): string[] =>
+        r.items.map((p) => p.metadata?.name ?? '');
       assert.deepEqual(names(store.list(resources.pods)), ['a', 'b', 'c']);
       assert.deepEqual(names(store.list(resources.pods, { namespace: 'default' })), ['a', 'b']);
-      assert.deepEqual(names(store.list(resources.pods, { labelSelector: parseSelector('app=x') })), ['b', 'c']);
-      assert.deepEqual(names(store.list(resources.pods, { fieldSelector: parseFieldSelector('spec.nodeName=n1') })), ['b']);
+      assert.deepEqual(names(store.list(resources.pods, { labelSelector: parseSelector('app=x') })), [
+        'b',
+        'c',
+      ]);
       assert.deepEqual(
-        names(store.list(resources.pods, { fieldSelector: parseFieldSelector('metadata.namespace!=default') })),
+        names(store.list(resources.pods, { fieldSelector: parseFieldSelector('spec.nodeName=n1') })),
+        ['b'],
+      );
+      assert.deepEqual(
+        names(
+          store.list(resources.pods, { fieldSelector: parseFieldSelector('metadata.namespace!=default') }),
+        ),
         ['c'],
       );
       assert.equal(store.list(resources.pods).revision, store.revision());
@@ -179,18 +201,27 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         metadata: { name: 'd', namespace: 'default' },
         spec: {
           selector: { matchLabels: { app: 'd' } },
-          template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
+          template: {
+            metadata: { labels: { app: 'd' } },
+            spec: { containers: [{ name: 'c', image: 'i:1' }] },
+          },
         },
       });
       assert.equal(ds.metadata?.generation, 1);
-      const labelled = store.update(resources.daemonsets, { ...ds, metadata: { ...ds.metadata, labels: { a: 'b' } } });
+      const labelled = store.update(resources.daemonsets, {
+        ...ds,
+        metadata: { ...ds.metadata, labels: { a: 'b' } },
+      });
       assert.equal(labelled.metadata?.generation, 1);
       const rev = store.revision();
       const same = store.update(resources.daemonsets, labelled);
       assert.equal(same.metadata?.resourceVersion, labelled.metadata?.resourceVersion);
       assert.equal(store.revision(), rev);
       const spec = labelled.spec!;
-      const bumped = store.update(resources.daemonsets, { ...labelled, spec: { ...spec, minReadySeconds: 5 } });
+      const bumped = store.update(resources.daemonsets, {
+        ...labelled,
+        spec: { ...spec, minReadySeconds: 5 },
+      });
       assert.equal(bumped.metadata?.generation, 2);
       store.close();
     });
@@ -219,7 +250,11 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
     test('delete honours uid and resourceVersion preconditions', async () => {
       const { store } = setup();
       const a = store.create(resources.pods, pod('a'));
-      await rejects(() => store.delete(resources.pods, 'default', 'a', { preconditions: { uid: 'nope' } }), 'Conflict', 409);
+      await rejects(
+        () => store.delete(resources.pods, 'default', 'a', { preconditions: { uid: 'nope' } }),
+        'Conflict',
+        409,
+      );
       await rejects(
         () => store.delete(resources.pods, 'default', 'a', { preconditions: { resourceVersion: '1' } }),
         'Conflict',
@@ -235,11 +270,17 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
 
     test('a bound pod is deleted gracefully; grace 0 completes the deletion; an unbound pod goes at once', () => {
       const { store, clock } = setup();
-      store.create(resources.pods, { ...pod('bound', {}, 'n1'), spec: { ...pod('x').spec!, nodeName: 'n1', terminationGracePeriodSeconds: 20 } });
+      store.create(resources.pods, {
+        ...pod('bound', {}, 'n1'),
+        spec: { ...pod('x').spec!, nodeName: 'n1', terminationGracePeriodSeconds: 20 },
+      });
       const r = store.delete(resources.pods, 'default', 'bound');
       assert.equal(r.deleted, false);
       assert.equal(r.object.metadata?.deletionGracePeriodSeconds, 20);
-      assert.equal(r.object.metadata?.deletionTimestamp, new Date(clock.now() + 20_000).toISOString().replace('.000Z', 'Z'));
+      assert.equal(
+        r.object.metadata?.deletionTimestamp,
+        new Date(clock.now() + 20_000).toISOString().replace('.000Z', 'Z'),
+      );
       assert.ok(store.get(resources.pods, 'default', 'bound'));
       const shorter = store.delete(resources.pods, 'default', 'bound', { gracePeriodSeconds: 5 });
       assert.equal(shorter.object.metadata?.deletionGracePeriodSeconds, 5);
@@ -253,7 +294,10 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
 
     test('finalizers hold a deleted object until the last one is removed', () => {
       const { store } = setup();
-      store.create(resources.pods, { ...pod('f'), metadata: { name: 'f', namespace: 'default', finalizers: ['example.com/hold'] } });
+      store.create(resources.pods, {
+        ...pod('f'),
+        metadata: { name: 'f', namespace: 'default', finalizers: ['example.com/hold'] },
+      });
       const r = store.delete(resources.pods, 'default', 'f');
       assert.equal(r.deleted, false);
       assert.ok(r.object.metadata?.deletionTimestamp);
@@ -304,7 +348,11 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         ['DELETED', 'a'],
       ]);
       const del = events[3]!;
-      assert.equal(del.object.metadata?.resourceVersion, String(store.revision()), 'DELETED carries the deletion revision');
+      assert.equal(
+        del.object.metadata?.resourceVersion,
+        String(store.revision()),
+        'DELETED carries the deletion revision',
+      );
       w.stop();
       store.close();
     });
@@ -317,7 +365,11 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       store.create(resources.nodes, { metadata: { name: 'n' } });
       store.create(resources.pods, { ...pod('c'), metadata: { name: 'c', namespace: 'other' } });
       const events: WatchEvent<Pod>[] = [];
-      const w = store.watch(resources.pods, { resourceVersion: from, namespace: 'default' }, { onEvent: (e) => events.push(e) });
+      const w = store.watch(
+        resources.pods,
+        { resourceVersion: from, namespace: 'default' },
+        { onEvent: (e) => events.push(e) },
+      );
       store.create(resources.pods, pod('d'));
       await settle();
       assert.deepEqual(collect(events), [
@@ -338,7 +390,10 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         { onEvent: (e) => events.push(e) },
       );
       const a2 = store.update(resources.pods, { ...a, metadata: { ...a.metadata, labels: { app: 'y' } } });
-      const a3 = store.update(resources.pods, { ...a2, metadata: { ...a2.metadata, labels: { app: 'y', more: '1' } } });
+      const a3 = store.update(resources.pods, {
+        ...a2,
+        metadata: { ...a2.metadata, labels: { app: 'y', more: '1' } },
+      });
       store.update(resources.pods, { ...a3, metadata: { ...a3.metadata, labels: { app: 'x' } } });
       await settle();
       assert.deepEqual(collect(events), [
@@ -372,8 +427,16 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       const { store } = setup();
       const withBm: WatchEvent[] = [];
       const without: WatchEvent[] = [];
-      const w1 = store.watch(resources.pods, { resourceVersion: store.revision(), allowBookmarks: true }, { onEvent: (e) => withBm.push(e) });
-      const w2 = store.watch(resources.pods, { resourceVersion: store.revision() }, { onEvent: (e) => without.push(e) });
+      const w1 = store.watch(
+        resources.pods,
+        { resourceVersion: store.revision(), allowBookmarks: true },
+        { onEvent: (e) => withBm.push(e) },
+      );
+      const w2 = store.watch(
+        resources.pods,
+        { resourceVersion: store.revision() },
+        { onEvent: (e) => without.push(e) },
+      );
       store.create(resources.nodes, { metadata: { name: 'n' } });
       store.bookmark();
       await settle();
@@ -390,7 +453,11 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       const { store } = setup({ maxWatcherBacklog: 10 });
       const closed: string[] = [];
       let seen = 0;
-      store.watch(resources.nodes, { resourceVersion: store.revision() }, { onEvent: () => seen++, onClose: (r) => closed.push(r) });
+      store.watch(
+        resources.nodes,
+        { resourceVersion: store.revision() },
+        { onEvent: () => seen++, onClose: (r) => closed.push(r) },
+      );
       for (let i = 0; i < 50; i++) store.create(resources.nodes, { metadata: { name: `n${i}` } });
       assert.equal(store.list(resources.nodes).items.length, 50);
       await settle();

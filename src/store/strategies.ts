@@ -25,7 +25,7 @@ function base(kind: string): Strategy {
   const validate = validators[kind];
   const defaulter = defaulters[kind];
   return {
-    default: (obj) => (defaulter ? (defaulter(obj)) : (clone(obj))),
+    default: (obj) => (defaulter ? defaulter(obj) : clone(obj)),
     validateCreate: (obj) => validate?.create(obj) ?? [],
     validateUpdate: (obj, old) => validate?.update(obj, old) ?? [],
     ...(validate?.status ? { validateStatusUpdate: (obj, old) => validate.status?.(obj, old) ?? [] } : {}),
@@ -114,16 +114,31 @@ function bindPod(input: KubeObject, old: KubeObject, ctx: StrategyContext): Muta
     throw new ConflictError('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
   }
   if (pod.spec?.nodeName) {
-    throw new ConflictError('pods', '', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+    throw new ConflictError(
+      'pods',
+      '',
+      name,
+      `pod ${name} is already assigned to node "${pod.spec.nodeName}"`,
+    );
   }
   if (!target) {
-    throw new ForbiddenError(`pods "${name}" is forbidden: binding target node name is required`, { kind: 'pods', name });
+    throw new ForbiddenError(`pods "${name}" is forbidden: binding target node name is required`, {
+      kind: 'pods',
+      name,
+    });
   }
   const spec = (pod.spec ??= { containers: [] });
   spec.nodeName = target;
   const status = (pod.status ??= {});
-  const conditions: Mutable<PodCondition>[] = (status.conditions ??= []).filter((c) => c.type !== 'PodScheduled');
-  conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as unknown as string, lastTransitionTime: rfc3339(ctx.now) });
+  const conditions: Mutable<PodCondition>[] = (status.conditions ??= []).filter(
+    (c) => c.type !== 'PodScheduled',
+  );
+  conditions.push({
+    type: 'PodScheduled',
+    status: 'True',
+    lastProbeTime: null as unknown as string,
+    lastTransitionTime: rfc3339(ctx.now),
+  });
   status.conditions = conditions;
   return pod;
 }
@@ -187,7 +202,12 @@ const daemonSetStrategy: Strategy = {
   ...base('DaemonSet'),
   prepareForCreate(obj) {
     const ds = obj as Mutable<DaemonSet>;
-    ds.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+    ds.status = {
+      currentNumberScheduled: 0,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 0,
+      numberReady: 0,
+    };
     const m = (ds.metadata ??= {});
     if ((templateGeneration(ds) ?? 0) < 1) {
       m.annotations = { ...(m.annotations ?? {}), [TEMPLATE_GENERATION_ANNOTATION]: '1' };

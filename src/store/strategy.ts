@@ -30,7 +30,12 @@ export interface Strategy {
    * A write through a subresource other than status (e.g. a pod's `binding`): returns the new
    * object built from the request and the stored object, or throws an ApiError.
    */
-  applySubresource?(subresource: string, input: KubeObject, old: KubeObject, ctx: StrategyContext): MutableObject;
+  applySubresource?(
+    subresource: string,
+    input: KubeObject,
+    old: KubeObject,
+    ctx: StrategyContext,
+  ): MutableObject;
   /**
    * Graceful deletion: the grace period to apply for this delete, or 0 to delete at once.
    * Kinds without it delete at once.

@@ -109,7 +109,11 @@ export interface Store extends StoreReader {
     name: string,
     options?: DeleteOptions,
   ): DeleteResult<T>;
-  watch<T extends KubeObject>(type: ResourceType<T>, options: WatchOptions, handlers: WatchHandlers<T>): WatchHandle;
+  watch<T extends KubeObject>(
+    type: ResourceType<T>,
+    options: WatchOptions,
+    handlers: WatchHandlers<T>,
+  ): WatchHandle;
   /** Sends a BOOKMARK with the current revision to every watcher that allows bookmarks. */
   bookmark(): void;
   /** Resolves when all writes so far are durable. */

@@ -4,11 +4,12 @@
  */
 
 /** `T` with every `readonly` removed, recursively (kubernetes-types declares fields readonly). */
-export type Mutable<T> = T extends ReadonlyArray<infer U>
-  ? Mutable<U>[]
-  : T extends object
-    ? { -readonly [K in keyof T]: Mutable<T[K]> }
-    : T;
+export type Mutable<T> =
+  T extends ReadonlyArray<infer U>
+    ? Mutable<U>[]
+    : T extends object
+      ? { -readonly [K in keyof T]: Mutable<T[K]> }
+      : T;
 
 /** A deep, mutable copy of a JSON-shaped value (objects from the store are plain JSON). */
 export function clone<T>(value: T): Mutable<T> {

@@ -65,7 +65,12 @@ export class GarbageCollector implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({ queue: this.queue, reconciler: this, workers: 2, logger: this.options.logger });
+    this.workers = runWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 2,
+      logger: this.options.logger,
+    });
   }
 
   async stop(): Promise<void> {
@@ -166,12 +171,18 @@ export class GarbageCollector implements Controller, Reconciler {
     if (states.every((s) => s === 'absent')) {
       if (obj.metadata?.deletionTimestamp) return;
       this.options.logger.debug({ object: ref }, 'deleting dependent whose owners are gone');
-      await this.options.client.delete(type, namespace, name, { propagationPolicy: 'Background', preconditions: { uid } });
+      await this.options.client.delete(type, namespace, name, {
+        propagationPolicy: 'Background',
+        preconditions: { uid },
+      });
       return;
     }
     if (states.some((s) => s === 'foreground') && !states.some((s) => s === 'alive')) {
       if (obj.metadata?.deletionTimestamp) return;
-      await this.options.client.delete(type, namespace, name, { propagationPolicy: 'Foreground', preconditions: { uid } });
+      await this.options.client.delete(type, namespace, name, {
+        propagationPolicy: 'Foreground',
+        preconditions: { uid },
+      });
     }
   }
 
@@ -183,7 +194,9 @@ export class GarbageCollector implements Controller, Reconciler {
     const m = owner?.metadata;
     if (!owner || !m?.deletionTimestamp) return;
     const finalizers = m.finalizers ?? [];
-    const deps = [...(this.dependents.get(uid) ?? [])].map((d) => this.lookup(d)).filter((d) => d !== undefined);
+    const deps = [...(this.dependents.get(uid) ?? [])]
+      .map((d) => this.lookup(d))
+      .filter((d) => d !== undefined);
     if (finalizers.includes(FINALIZER_ORPHAN)) {
       for (const d of deps) await this.removeOwnerRef(d.type, d.obj, uid);
       await this.removeFinalizer(node.type, owner, FINALIZER_ORPHAN);
@@ -208,7 +221,10 @@ export class GarbageCollector implements Controller, Reconciler {
       const current = attempt === 0 ? obj : await this.options.client.get(type, namespace, name);
       const refs = (current.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
       try {
-        await this.options.client.update(type, { ...current, metadata: { ...current.metadata, ownerReferences: refs } });
+        await this.options.client.update(type, {
+          ...current,
+          metadata: { ...current.metadata, ownerReferences: refs },
+        });
         return;
       } catch (err) {
         if (!isConflict(err)) throw err;

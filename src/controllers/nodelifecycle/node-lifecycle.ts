@@ -63,9 +63,13 @@ function condition(node: Node, type: string): NodeCondition | undefined {
 export function desiredConditionTaints(node: Node): Taint[] {
   const out: Taint[] = [];
   const ready = condition(node, 'Ready')?.status;
-  if (ready === 'False') out.push({ key: TAINT_NOT_READY, effect: 'NoSchedule' }, { key: TAINT_NOT_READY, effect: 'NoExecute' });
+  if (ready === 'False')
+    out.push({ key: TAINT_NOT_READY, effect: 'NoSchedule' }, { key: TAINT_NOT_READY, effect: 'NoExecute' });
   if (ready === 'Unknown') {
-    out.push({ key: TAINT_UNREACHABLE, effect: 'NoSchedule' }, { key: TAINT_UNREACHABLE, effect: 'NoExecute' });
+    out.push(
+      { key: TAINT_UNREACHABLE, effect: 'NoSchedule' },
+      { key: TAINT_UNREACHABLE, effect: 'NoExecute' },
+    );
   }
   const pressure: Array<[string, string]> = [
     ['MemoryPressure', TAINT_MEMORY_PRESSURE],
@@ -73,7 +77,8 @@ export function desiredConditionTaints(node: Node): Taint[] {
     ['PIDPressure', TAINT_PID_PRESSURE],
     ['NetworkUnavailable', TAINT_NETWORK_UNAVAILABLE],
   ];
-  for (const [type, key] of pressure) if (condition(node, type)?.status === 'True') out.push({ key, effect: 'NoSchedule' });
+  for (const [type, key] of pressure)
+    if (condition(node, type)?.status === 'True') out.push({ key, effect: 'NoSchedule' });
   if (node.spec?.unschedulable) out.push({ key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' });
   return out;
 }
@@ -110,13 +115,19 @@ export class NodeLifecycleController implements Controller, Reconciler {
     this.nodes.addHandlers({
       onAdd: (n) => this.queue.add(n.metadata?.name ?? ''),
       onUpdate: (o, n) => {
-        if (!deepEqual(o.spec, n.spec) || !deepEqual(o.status?.conditions, n.status?.conditions)) this.queue.add(n.metadata?.name ?? '');
+        if (!deepEqual(o.spec, n.spec) || !deepEqual(o.status?.conditions, n.status?.conditions))
+          this.queue.add(n.metadata?.name ?? '');
       },
     });
   }
 
   start(): void {
-    this.workers = runWorkers({ queue: this.queue, reconciler: this, workers: 1, logger: this.options.logger });
+    this.workers = runWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 1,
+      logger: this.options.logger,
+    });
     this.scheduleMonitor();
   }
 
@@ -167,7 +178,8 @@ export class NodeLifecycleController implements Controller, Reconciler {
     } catch (err) {
       if (isNotFound(err)) return;
       if (isConflict(err)) {
-        this.queue.add(name);
+        // The cache is behind; retry once it has caught up (never spin on a stale copy).
+        this.queue.addRateLimited(name);
         return;
       }
       throw err;
@@ -188,7 +200,9 @@ export class NodeLifecycleController implements Controller, Reconciler {
             type,
             status: 'Unknown',
             reason: neverUpdated ? 'NodeStatusNeverUpdated' : 'NodeStatusUnknown',
-            message: neverUpdated ? 'Kubelet never posted node status.' : 'Kubelet stopped posting node status.',
+            message: neverUpdated
+              ? 'Kubelet never posted node status.'
+              : 'Kubelet stopped posting node status.',
             ...(c?.lastHeartbeatTime ? { lastHeartbeatTime: c.lastHeartbeatTime } : {}),
             lastTransitionTime: rfc3339(now),
           };

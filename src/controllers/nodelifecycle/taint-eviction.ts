@@ -62,7 +62,8 @@ export class TaintEvictionController implements Controller, Reconciler {
     this.pods.addHandlers({
       onAdd: (p) => this.enqueuePod(p),
       onUpdate: (o, p) => {
-        if (o.spec?.nodeName !== p.spec?.nodeName || !deepEqual(o.spec?.tolerations, p.spec?.tolerations)) this.enqueuePod(p);
+        if (o.spec?.nodeName !== p.spec?.nodeName || !deepEqual(o.spec?.tolerations, p.spec?.tolerations))
+          this.enqueuePod(p);
       },
     });
     this.nodes.addHandlers({
@@ -74,7 +75,12 @@ export class TaintEvictionController implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({ queue: this.queue, reconciler: this, workers: 2, logger: this.options.logger });
+    this.workers = runWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 2,
+      logger: this.options.logger,
+    });
   }
 
   async stop(): Promise<void> {
@@ -101,9 +107,16 @@ export class TaintEvictionController implements Controller, Reconciler {
     const at = evictionTime(pod, node.spec?.taints ?? [], now);
     if (at === undefined) return;
     if (at > now) return { requeueAfter: at - now };
-    this.options.recorder.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${namespace}/${name}`);
+    this.options.recorder.event(
+      pod,
+      'Normal',
+      'TaintManagerEviction',
+      `Marking for deletion Pod ${namespace}/${name}`,
+    );
     try {
-      await this.options.client.delete(resources.pods, namespace, name, { preconditions: { uid: pod.metadata?.uid ?? '' } });
+      await this.options.client.delete(resources.pods, namespace, name, {
+        preconditions: { uid: pod.metadata?.uid ?? '' },
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -65,7 +65,9 @@ export class PodGCController implements Controller {
   /** Runs one pass now (passes never overlap). */
   kick(): void {
     if (!this.running) return;
-    this.busy = this.busy.then(() => this.gc()).catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'pod gc failed'));
+    this.busy = this.busy
+      .then(() => this.gc())
+      .catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'pod gc failed'));
   }
 
   private async gc(): Promise<void> {
@@ -84,11 +86,14 @@ export class PodGCController implements Controller {
       this.missingSince.set(nodeName, since);
       if (now - since < quarantine) {
         this.timer?.cancel();
-        this.timer = this.options.clock.setTimeout(() => {
-          if (!this.running) return;
-          this.kick();
-          this.schedule();
-        }, since + quarantine - now);
+        this.timer = this.options.clock.setTimeout(
+          () => {
+            if (!this.running) return;
+            this.kick();
+            this.schedule();
+          },
+          since + quarantine - now,
+        );
         continue;
       }
       if (await this.nodeExists(nodeName)) continue;
@@ -111,7 +116,10 @@ export class PodGCController implements Controller {
     const { namespace = '', name = '', uid = '' } = pod.metadata ?? {};
     this.options.logger.info({ pod: objectKey(pod), node: missingNode }, 'garbage collecting pod');
     try {
-      await this.options.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+      await this.options.client.delete(resources.pods, namespace, name, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid },
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,0 +1,109 @@
+/**
+ * Defaulting of every served kind (the apiserver's SetDefaults_* functions plus the few defaults
+ * upstream applies in create strategies that are observable on the stored object). Every
+ * defaulter returns a new object and never touches its argument, which may be deep-frozen.
+ * Validation runs on the defaulted object.
+ */
+import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { Namespace, Node } from 'kubernetes-types/core/v1.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import { clone } from '../../util/objects.js';
+import type { KubeObject } from '../resources.js';
+import { defaultPod, defaultPodSpec } from './pod.js';
+
+export {
+  defaultContainer,
+  defaultImagePullPolicy,
+  defaultPod,
+  defaultPodSpec,
+  DefaultSchedulerName,
+  DefaultTerminationGracePeriodSeconds,
+  DefaultTerminationMessagePath,
+  DefaultVolumeFileMode,
+  imageTag,
+} from './pod.js';
+
+/** Default `spec.revisionHistoryLimit` of a DaemonSet. */
+export const DefaultRevisionHistoryLimit = 10;
+
+/**
+ * SetDefaults_DaemonSet: empty `updateStrategy.type` → `RollingUpdate`; for RollingUpdate a
+ * missing `rollingUpdate` becomes `{}` and missing `maxUnavailable`/`maxSurge` become the ints 1
+ * and 0 (OnDelete gets no `rollingUpdate` block); `revisionHistoryLimit` 10; the template spec
+ * through {@link defaultPodSpec}. Consequence: writing only `maxSurge: 1` yields
+ * `maxUnavailable: 1` and the object is rejected by validation — surge needs an explicit
+ * `maxUnavailable: 0`.
+ */
+export function defaultDaemonSet(ds: DaemonSet): DaemonSet {
+  const out = clone(ds);
+  const spec = (out.spec ??= {} as NonNullable<DaemonSet['spec']>);
+  const strategy = (spec.updateStrategy ??= {});
+  strategy.type ||= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const ru = (strategy.rollingUpdate ??= {});
+    ru.maxUnavailable ??= 1;
+    ru.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= DefaultRevisionHistoryLimit;
+  spec.template ??= {};
+  spec.template.spec = defaultPodSpec(spec.template.spec ?? { containers: [] });
+  return out;
+}
+
+/** SetDefaults_Node / SetDefaults_NodeStatus: `status.allocatable` defaults to `status.capacity`. */
+export function defaultNode(node: Node): Node {
+  const out = clone(node);
+  if (out.status?.capacity && !out.status.allocatable) out.status.allocatable = { ...out.status.capacity };
+  return out;
+}
+
+/**
+ * Namespace defaults: label `kubernetes.io/metadata.name=<name>` (SetDefaults_Namespace),
+ * `spec.finalizers: ["kubernetes"]` (create strategy) and `status.phase: Active`.
+ */
+export function defaultNamespace(ns: Namespace): Namespace {
+  const out = clone(ns);
+  const name = out.metadata?.name;
+  if (name) {
+    const meta = (out.metadata ??= {});
+    meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': name };
+  }
+  const spec = (out.spec ??= {});
+  if (!spec.finalizers || spec.finalizers.length === 0) spec.finalizers = ['kubernetes'];
+  const status = (out.status ??= {});
+  status.phase ||= 'Active';
+  return out;
+}
+
+/** SetDefaults_PriorityClass: `preemptionPolicy: PreemptLowerPriority`. */
+export function defaultPriorityClass(pc: PriorityClass): PriorityClass {
+  const out = clone(pc);
+  out.preemptionPolicy ??= 'PreemptLowerPriority';
+  return out;
+}
+
+/** A defaulter: returns a defaulted copy of the object. */
+export type Defaulter = (obj: KubeObject) => KubeObject;
+
+const identity: Defaulter = (obj) => clone(obj);
+
+/**
+ * The defaulter of each served kind, keyed by `kind` (Event, ControllerRevision and Lease have no
+ * defaults and are returned as copies). Unknown kinds are absent.
+ */
+export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
+  Namespace: (o: KubeObject) => defaultNamespace(o as Namespace),
+  Node: (o: KubeObject) => defaultNode(o as Node),
+  Pod: (o: KubeObject) => defaultPod(o as Parameters<typeof defaultPod>[0]),
+  Event: identity,
+  DaemonSet: (o: KubeObject) => defaultDaemonSet(o as DaemonSet),
+  ControllerRevision: identity,
+  Lease: identity,
+  PriorityClass: (o: KubeObject) => defaultPriorityClass(o as PriorityClass),
+});
+
+/** `defaulters[kind]`, or a copying identity for kinds without defaults. */
+export function defaultObject<T extends KubeObject>(obj: T): T {
+  const fn = obj.kind !== undefined ? defaulters[obj.kind] : undefined;
+  return (fn ?? identity)(obj) as T;
+}

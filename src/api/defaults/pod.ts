@@ -1,0 +1,163 @@
+/**
+ * Pod and PodSpec defaulting (pkg/apis/core/v1/defaults.go). Every function returns a new object
+ * and never touches its argument, which may be deep-frozen.
+ */
+import type {
+  Container,
+  EnvVar,
+  HTTPGetAction,
+  Lifecycle,
+  Pod,
+  PodSpec,
+  Probe,
+  Volume,
+} from 'kubernetes-types/core/v1.js';
+import { clone } from '../../util/objects.js';
+
+export const DefaultTerminationGracePeriodSeconds = 30;
+export const DefaultSchedulerName = 'default-scheduler';
+export const DefaultTerminationMessagePath = '/dev/termination-log';
+/** 0644, the default file mode of secret, configMap, downwardAPI and projected volumes. */
+export const DefaultVolumeFileMode = 420;
+
+/**
+ * The image tag as the kubelet's `ParseImageName` sees it: the part after the last `:` of the
+ * last path segment (before any `@digest`); an image with neither tag nor digest is `latest`;
+ * an empty image yields no tag.
+ */
+export function imageTag(image: string): string {
+  if (image.trim() === '') return '';
+  const at = image.indexOf('@');
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const digest = at >= 0 ? image.slice(at + 1) : '';
+  const colon = name.lastIndexOf(':');
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : '';
+  return tag === '' && digest === '' ? 'latest' : tag;
+}
+
+/** `Always` for `:latest` or untagged (and undigested) images, else `IfNotPresent`. */
+export function defaultImagePullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
+  return imageTag(image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultHTTPGet(h: HTTPGetAction): void {
+  if (!h.path) h.path = '/';
+  if (!h.scheme) h.scheme = 'HTTP';
+}
+
+function defaultProbe(p: Probe): void {
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (p.httpGet) defaultHTTPGet(p.httpGet);
+}
+
+function defaultLifecycle(l: Lifecycle): void {
+  if (l.postStart?.httpGet) defaultHTTPGet(l.postStart.httpGet);
+  if (l.preStop?.httpGet) defaultHTTPGet(l.preStop.httpGet);
+}
+
+function defaultEnv(env: EnvVar[]): void {
+  for (const ev of env) {
+    const ref = ev.valueFrom?.fieldRef;
+    if (ref && !ref.apiVersion) ref.apiVersion = 'v1';
+  }
+}
+
+/** SetDefaults_Container & co. on a mutable copy. */
+function defaultContainerInPlace(c: Container): void {
+  c.imagePullPolicy ||= defaultImagePullPolicy(c.image);
+  c.terminationMessagePath ||= DefaultTerminationMessagePath;
+  c.terminationMessagePolicy ||= 'File';
+  for (const p of c.ports ?? []) p.protocol ||= 'TCP';
+  c.resources ??= {};
+  if (c.env) defaultEnv(c.env);
+  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
+  if (c.lifecycle) defaultLifecycle(c.lifecycle);
+}
+
+const volumeSourceKeys = (v: Volume): string[] =>
+  Object.keys(v).filter((k) => k !== 'name' && (v as unknown as Record<string, unknown>)[k] != null);
+
+function defaultVolume(v: Volume): void {
+  if (volumeSourceKeys(v).length === 0) v.emptyDir = {};
+  if (v.hostPath) v.hostPath.type ??= '';
+  if (v.secret) v.secret.defaultMode ??= DefaultVolumeFileMode;
+  if (v.configMap) v.configMap.defaultMode ??= DefaultVolumeFileMode;
+  if (v.downwardAPI) {
+    v.downwardAPI.defaultMode ??= DefaultVolumeFileMode;
+    for (const item of v.downwardAPI.items ?? [])
+      if (item.fieldRef && !item.fieldRef.apiVersion) item.fieldRef.apiVersion = 'v1';
+  }
+  if (v.projected) v.projected.defaultMode ??= DefaultVolumeFileMode;
+}
+
+/** SetDefaults_PodSpec on a mutable copy. */
+function defaultPodSpecInPlace(s: PodSpec): void {
+  s.dnsPolicy ||= 'ClusterFirst';
+  s.restartPolicy ||= 'Always';
+  s.securityContext ??= {};
+  s.terminationGracePeriodSeconds ??= DefaultTerminationGracePeriodSeconds;
+  s.schedulerName ||= DefaultSchedulerName;
+  // v1 conversion keeps the deprecated serviceAccount alias in step with serviceAccountName
+  if (!s.serviceAccountName && s.serviceAccount) s.serviceAccountName = s.serviceAccount;
+  if (s.serviceAccountName && !s.serviceAccount) s.serviceAccount = s.serviceAccountName;
+  s.containers ??= [];
+  for (const c of s.containers) defaultContainerInPlace(c);
+  for (const c of s.initContainers ?? []) defaultContainerInPlace(c);
+  for (const v of s.volumes ?? []) defaultVolume(v);
+}
+
+/** A copy of `c` with the container defaults: pull policy, termination message path/policy, port protocol `TCP`, `resources: {}`, probe timings. */
+export function defaultContainer(c: Container): Container {
+  const out = clone(c);
+  defaultContainerInPlace(out);
+  return out;
+}
+
+/**
+ * A copy of `spec` with the PodSpec defaults that apply to pods and pod templates alike:
+ * restartPolicy `Always`, dnsPolicy `ClusterFirst`, terminationGracePeriodSeconds 30,
+ * schedulerName `default-scheduler`, securityContext `{}`; per container and init container
+ * terminationMessagePath `/dev/termination-log`, terminationMessagePolicy `File`, imagePullPolicy
+ * (`Always` for `:latest`/untagged, else `IfNotPresent`), port protocol `TCP`, `resources: {}`,
+ * probe timings (1s timeout, 10s period, thresholds 1/3) and HTTP probe path `/`/scheme `HTTP`;
+ * env and downward-API field refs get apiVersion `v1`; volumes without a source become `emptyDir`,
+ * hostPath gets `type: ""` and secret/configMap/downwardAPI/projected get `defaultMode: 420`.
+ * Tolerations and priority are left alone (admission owns them). `enableServiceLinks` is a pod-only
+ * default (see {@link defaultPod}): upstream does not write it into templates.
+ */
+export function defaultPodSpec(spec: PodSpec): PodSpec {
+  const out = clone(spec) ?? { containers: [] };
+  defaultPodSpecInPlace(out);
+  return out;
+}
+
+function defaultRequestsFromLimits(c: Container): void {
+  const limits = c.resources?.limits;
+  if (!limits || !c.resources) return;
+  c.resources.requests ??= {};
+  for (const [k, v] of Object.entries(limits)) if (!(k in c.resources.requests)) c.resources.requests[k] = v;
+}
+
+/**
+ * A copy of `pod` with {@link defaultPodSpec} applied plus the pod-only defaults
+ * (SetDefaults_Pod): enableServiceLinks `true`, container requests copied from limits where unset,
+ * and with `hostNetwork` every unset hostPort set to its containerPort. `status.phase` is left to
+ * the create strategy; `priority` to admission.
+ */
+export function defaultPod(pod: Pod): Pod {
+  const out = clone(pod);
+  const spec: PodSpec = out.spec ?? { containers: [] };
+  out.spec = spec;
+  defaultPodSpecInPlace(spec);
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) defaultRequestsFromLimits(c);
+  spec.enableServiceLinks ??= true;
+  if (spec.hostNetwork === true) {
+    for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
+    }
+  }
+  return out;
+}

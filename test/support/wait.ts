@@ -1,0 +1,46 @@
+/**
+ * Test helpers for asynchronous clusters: poll a condition in real time (briefly) while,
+ * optionally, moving a fake clock forward, and fail with a description when it never holds.
+ */
+import type { FakeClock } from '../../src/util/clock.js';
+
+export interface EventuallyOptions {
+  /** Real milliseconds to wait in total. Default 5,000. */
+  readonly timeoutMs?: number;
+  /** Advance this fake clock by `stepMs` between polls. */
+  readonly clock?: FakeClock;
+  readonly stepMs?: number;
+  readonly what?: string;
+}
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves with the first truthy value of `fn`. */
+export async function eventually<T>(
+  fn: () => T | undefined | null | false,
+  options: EventuallyOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
+    if (options.clock) options.clock.advance(options.stepMs ?? 1_000);
+    await tick(options.clock ? 1 : 5);
+  }
+}
+
+/** Lets queued asynchronous work (watch delivery, workers) run. */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** A deterministic random source (Park–Miller). */
+export function seededRandom(seed = 1): () => number {
+  let s = seed % 2147483647;
+  if (s <= 0) s += 2147483646;
+  return () => {
+    s = (s * 16807) % 2147483647;
+    return (s - 1) / 2147483646;
+  };
+}
