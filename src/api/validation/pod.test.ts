@@ -485,10 +485,13 @@ describe('validatePodUpdate', () => {
     ]);
   });
 
-  it('nodeName may be set while empty but not changed once set', () => {
+  it('nodeName cannot be set or changed by an update (only through pods/binding)', () => {
     const unbound = pod();
     const bound = pod((x) => (x.spec.nodeName = 'node-1'));
-    assert.deepEqual(validatePodUpdate(bound, unbound), []);
+    const setErrs = validatePodUpdate(bound, unbound);
+    assert.equal(setErrs.length, 1);
+    assert.equal(setErrs[0]?.field, 'spec');
+    assert.match(setErrs[0]?.message ?? '', /^Forbidden: pod updates may not change fields other than/);
     const errs = validatePodUpdate(
       pod((x) => (x.spec.nodeName = 'node-2')),
       bound,

@@ -791,8 +791,8 @@ function specDiff(munged: PodSpec, old: PodSpec): string {
  * `ValidatePodUpdate`. The new pod is validated as on create; then only these spec changes are
  * allowed: container and init-container images, activeDeadlineSeconds (set from nil, or lowered;
  * never back to nil), added tolerations (existing ones may only change tolerationSeconds),
- * terminationGracePeriodSeconds from a negative value to 1, and setting `spec.nodeName` while
- * it is still empty (changing it once set is forbidden). Anything else yields
+ * and terminationGracePeriodSeconds from a negative value to 1. `spec.nodeName` is set only through
+ * the `pods/binding` subresource, never by an update. Anything else yields
  * `spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`,…`
  * followed by a short diff. Adding or removing containers is
  * `spec.containers: Forbidden: pod updates may not add or remove containers`.
@@ -847,7 +847,6 @@ export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
   if (oldGrace != null && oldGrace < 0 && ns.terminationGracePeriodSeconds === 1) {
     munged.terminationGracePeriodSeconds = oldGrace;
   }
-  if (asString(os.nodeName) === '') setOrDelete(munged, 'nodeName', os.nodeName);
   if (!semanticEqual(munged, os)) {
     errs.push(fieldErrors.forbidden('spec', `${PodUpdateForbiddenMessage}\n${specDiff(munged, os)}`));
   }

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resources } from '../api/resources.js';
+import { ObjectStore } from '../store/object-store.js';
+import { defaultStrategies } from '../store/strategies.js';
+import { FakeClock } from '../util/clock.js';
+import { silentLogger } from '../util/log.js';
+import { LocalClient } from './local-client.js';
+import { ClientEventRecorder } from './events.js';
+
+test('repeated identical events are aggregated into count and lastTimestamp', async () => {
+  const clock = new FakeClock('2026-05-01T00:00:00Z');
+  const store = new ObjectStore({ strategies: defaultStrategies, clock });
+  store.create(resources.namespaces, { metadata: { name: 'default' } });
+  const client = new LocalClient(store);
+  const ds = store.create(resources.daemonsets, {
+    metadata: { name: 'ds', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { a: 'b' } },
+      template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
+    },
+  });
+  const rec = new ClientEventRecorder({
+    client,
+    clock,
+    logger: silentLogger(),
+    component: 'daemonset-controller',
+  });
+  rec.event(ds, 'Warning', 'FailedCreate', 'Error creating: boom');
+  clock.advance(5_000);
+  rec.event(ds, 'Warning', 'FailedCreate', 'Error creating: boom');
+  clock.advance(5_000);
+  rec.event(ds, 'Warning', 'FailedCreate', 'Error creating: boom');
+  rec.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: ds-abcde');
+  await rec.flush();
+  const events = store.list(resources.events).items;
+  assert.equal(events.length, 2);
+  const failed = events.find((e) => e.reason === 'FailedCreate')!;
+  assert.equal(failed.count, 3);
+  assert.equal(failed.firstTimestamp, '2026-05-01T00:00:00Z');
+  assert.equal(failed.lastTimestamp, '2026-05-01T00:00:10Z');
+  assert.equal(failed.type, 'Warning');
+  assert.equal(failed.source?.component, 'daemonset-controller');
+  assert.equal(failed.involvedObject.kind, 'DaemonSet');
+  assert.equal(failed.involvedObject.uid, ds.metadata?.uid);
+  assert.match(failed.metadata?.name ?? '', /^ds\.[0-9a-f]+$/);
+  // Past the aggregation window a new Event object starts.
+  clock.advance(11 * 60_000);
+  rec.event(ds, 'Warning', 'FailedCreate', 'Error creating: boom');
+  await rec.flush();
+  assert.equal(store.list(resources.events).items.filter((e) => e.reason === 'FailedCreate').length, 2);
+  store.close();
+});
