@@ -210,9 +210,11 @@ export class SimulatedKubelet implements Controller {
     await this.options.client.patchStatus(resources.nodes, '', name, 'merge', { status: { conditions } });
   }
 
+  /** 10.0.0.1–10.0.0.254, then the next /24: distinct for 65,024 nodes. */
   private nodeIP(name: string): string {
     const i = this.nodeIndex.get(name) ?? 0;
-    return `10.0.${(i >> 8) & 255}.${(i & 255) + 1 > 254 ? 254 : (i & 255) + 1}`;
+    const block = Math.floor(i / 254);
+    return `10.${(block >> 8) & 255}.${block & 255}.${(i % 254) + 1}`;
   }
 
   private nodeVars(node: Node): Vars {
@@ -268,6 +270,7 @@ export class SimulatedKubelet implements Controller {
     const readyAtStart = !hasProbe && failure !== 'never-ready';
     const statuses = pod.status?.containerStatuses ?? [];
     const nodeVars = this.nodeVars(node);
+    const unreadyMessage = `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`;
     return {
       now: nodeVars['now'],
       nodeName: node.metadata?.name ?? '',
@@ -281,6 +284,9 @@ export class SimulatedKubelet implements Controller {
       readyCondition: readyStatus(pod.status?.conditions) ?? '',
       readyAtStart: readyAtStart ? 'True' : 'False',
       readyAtStartBool: readyAtStart,
+      readyAtStartReason: readyAtStart ? undefined : 'ContainersNotReady',
+      readyAtStartMessage: readyAtStart ? undefined : unreadyMessage,
+      unreadyMessage,
       firstImage: containers[0]?.image ?? '',
       firstContainer: containers[0]?.name ?? '',
     };
@@ -289,18 +295,28 @@ export class SimulatedKubelet implements Controller {
   private containerVars(pod: Pod, c: Container): Vars {
     const st = pod.status?.containerStatuses?.find((s) => s.name === c.name);
     const restartCount = st?.restartCount ?? 0;
-    const crashes = st?.state?.waiting?.reason === 'CrashLoopBackOff' ? restartCount + 1 : restartCount;
+    const backingOff = st?.state?.waiting?.reason === 'CrashLoopBackOff';
     return {
       name: c.name,
       image: c.image ?? '',
       imageID: `docker.io/library/${(c.image ?? '').split(':')[0] ?? ''}@sha256:${hash(c.image ?? '', 64)}`,
       containerID: `containerd://${hash(`${pod.metadata?.uid ?? ''}/${c.name}/${restartCount}`, 64)}`,
       restartCount,
-      nextRestartCount: crashes,
-      backoff: `${Math.min(300, 10 * 2 ** Math.max(0, crashes - 1))}s`,
-      state: st?.state ?? {
-        running: { startedAt: pod.status?.startTime ?? rfc3339(this.options.clock.now()) },
-      },
+      // A crash restarts the container: the first one at once, later ones after the back-off, so
+      // the first CrashLoopBackOff already shows restartCount 1 and "back-off 10s" (as upstream).
+      nextRestartCount: restartCount + 1,
+      backoff: `${Math.min(300, 10 * 2 ** restartCount)}s`,
+      // Once ready: a container waiting in CrashLoopBackOff has been restarted and now runs.
+      runningRestartCount: backingOff ? restartCount + 1 : restartCount,
+      runningState: st?.state?.running
+        ? st.state
+        : {
+            running: {
+              startedAt: st?.state
+                ? rfc3339(this.options.clock.now())
+                : (pod.status?.startTime ?? rfc3339(this.options.clock.now())),
+            },
+          },
     };
   }
 
@@ -370,9 +386,11 @@ export class SimulatedKubelet implements Controller {
         return began + Math.min(grace, want) - now;
       }
       case 'crashBackoff': {
+        // Running (or not started): crashes after a second. Waiting with restartCount n: the
+        // back-off its message announces, 10 s · 2^(n-1), capped at 5 minutes.
         const st = (obj as Pod).status?.containerStatuses?.[0];
-        const crashes = st?.state?.waiting?.reason === 'CrashLoopBackOff' ? (st.restartCount ?? 0) + 1 : 0;
-        return crashes === 0 ? 1_000 : Math.min(300_000, 10_000 * 2 ** (crashes - 1));
+        if (st?.state?.waiting?.reason !== 'CrashLoopBackOff') return 1_000;
+        return Math.min(300_000, 10_000 * 2 ** Math.max(0, (st.restartCount ?? 1) - 1));
       }
     }
   }

@@ -18,12 +18,36 @@ const notDeleting: FieldCondition = { path: 'metadata.deletionTimestamp', op: 'D
 const deleting: FieldCondition = { path: 'metadata.deletionTimestamp', op: 'Exists' };
 const active: FieldCondition = { path: 'status.phase', op: 'NotIn', values: ['Failed', 'Succeeded'] };
 
-const podConditions = (ready: string): unknown[] => [
-  { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: '{{now}}' },
-  { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: '{{now}}' },
-  { type: 'Ready', status: ready, lastProbeTime: null, lastTransitionTime: '{{now}}' },
-  { type: 'ContainersReady', status: ready, lastProbeTime: null, lastTransitionTime: '{{now}}' },
-];
+/** How the kubelet reports Ready and ContainersReady: a False status carries a reason. */
+interface Readiness {
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  /** PodReadyToStartContainers: False once a terminal pod's sandbox is gone. Default True. */
+  readonly sandbox?: string;
+}
+
+/** Not ready while the pod runs (upstream GenerateContainersReadyCondition). */
+const containersNotReady: Readiness = {
+  status: 'False',
+  reason: 'ContainersNotReady',
+  message: '{{unreadyMessage}}',
+};
+
+const podConditions = (r: Readiness): unknown[] => {
+  const why = { ...(r.reason ? { reason: r.reason } : {}), ...(r.message ? { message: r.message } : {}) };
+  return [
+    {
+      type: 'PodReadyToStartContainers',
+      status: r.sandbox ?? 'True',
+      lastProbeTime: null,
+      lastTransitionTime: '{{now}}',
+    },
+    { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: '{{now}}' },
+    { type: 'Ready', status: r.status, lastProbeTime: null, lastTransitionTime: '{{now}}', ...why },
+    { type: 'ContainersReady', status: r.status, lastProbeTime: null, lastTransitionTime: '{{now}}', ...why },
+  ];
+};
 
 const podNetwork = {
   hostIP: '{{nodeIP}}',
@@ -58,7 +82,7 @@ function stages(d: {
         status: {
           ...podNetwork,
           phase: 'Failed',
-          conditions: podConditions('False'),
+          conditions: podConditions({ status: 'False', reason: 'PodFailed', sandbox: 'False' }),
           containerStatuses: [
             {
               $forEachContainer: {
@@ -96,7 +120,8 @@ function stages(d: {
         bound,
         alive,
         notDeleting,
-        active,
+        // Only a pod whose containers have not started pulls images: a Running pod never goes back.
+        { path: 'status.phase', op: 'In', values: ['Pending'] },
         { path: '$failure', op: 'In', values: ['image-pull'] },
         { path: '$waitingReason', op: 'NotIn', values: ['ErrImagePull', 'ImagePullBackOff'] },
       ],
@@ -105,7 +130,7 @@ function stages(d: {
         status: {
           ...podNetwork,
           phase: 'Pending',
-          conditions: podConditions('False'),
+          conditions: podConditions(containersNotReady),
           containerStatuses: [
             {
               $forEachContainer: {
@@ -177,7 +202,7 @@ function stages(d: {
         status: {
           ...podNetwork,
           phase: 'Running',
-          conditions: podConditions('False'),
+          conditions: podConditions(containersNotReady),
           containerStatuses: [
             {
               $forEachContainer: {
@@ -230,7 +255,11 @@ function stages(d: {
         status: {
           ...podNetwork,
           phase: 'Running',
-          conditions: podConditions('{{readyAtStart}}'),
+          conditions: podConditions({
+            status: '{{readyAtStart}}',
+            reason: '{{readyAtStartReason}}',
+            message: '{{readyAtStartMessage}}',
+          }),
           containerStatuses: [
             {
               $forEachContainer: {
@@ -276,8 +305,8 @@ function stages(d: {
                 containerID: '{{container.containerID}}',
                 ready: true,
                 started: true,
-                restartCount: '{{container.restartCount}}',
-                state: '{{container.state}}',
+                restartCount: '{{container.runningRestartCount}}',
+                state: '{{container.runningState}}',
               },
             },
           ],
