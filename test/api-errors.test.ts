@@ -24,7 +24,7 @@ function ds(
     } as Record<string, unknown>,
   };
   mutate(d);
-  return d as DaemonSet;
+  return d as unknown as DaemonSet;
 }
 
 describe('invalid objects are rejected with Kubernetes-style errors', () => {

@@ -7,7 +7,7 @@
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resources.js';
 import { resources } from '../api/resources.js';
-import { isNotFound } from '../api/errors.js';
+import { isAlreadyExists, isNotFound } from '../api/errors.js';
 import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -78,12 +78,13 @@ export class ClientEventRecorder implements EventRecorder {
     if (agg && now - agg.lastSeen <= window) {
       agg.count++;
       agg.lastSeen = now;
-      const snapshot = { ...agg };
-      this.enqueue(() => this.bump(snapshot, timestamp));
+      // The write reads the aggregate when it runs: it then has the final name and latest count.
+      this.enqueue(() => this.bump(agg, timestamp));
       return;
     }
     const namespace = ref.namespace ?? 'default';
-    const name = `${ref.name ?? 'unknown'}.${(now * 1_000_000 + (this.seq++ % 1_000_000)).toString(16)}`;
+    // Upstream names events `<object>.<unix nanoseconds in hex>`; we count nanoseconds within the ms.
+    const name = `${ref.name ?? 'unknown'}.${(BigInt(now) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`;
     const created: Aggregate = { name, namespace, count: 1, firstTimestamp: timestamp, lastSeen: now };
     this.aggregates.set(key, created);
     if (this.aggregates.size > 4096) this.gc(now, window);
@@ -106,7 +107,18 @@ export class ClientEventRecorder implements EventRecorder {
       reportingInstance: this.options.host ?? '',
     };
     this.enqueue(async () => {
-      await this.options.client.create(resources.events, event);
+      // Another recorder may have used the same name in the same nanosecond slot: move on.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const eventName = attempt === 0 ? name : `${name}${attempt}`;
+          const named = { ...event, metadata: { name: eventName, namespace } };
+          await this.options.client.create(resources.events, named);
+          created.name = eventName;
+          return;
+        } catch (err) {
+          if (!isAlreadyExists(err) || attempt >= 3) throw err;
+        }
+      }
     });
   }
 

@@ -40,13 +40,35 @@ export class Informer<T extends KubeObject> {
   private retryTimer: TimerHandle | undefined;
   private failures = 0;
   private generation = 0;
+  private readonly indexers: Record<string, IndexFunc<T>>;
 
   constructor(
     private readonly client: Client,
     readonly type: ResourceType<T>,
     private readonly options: InformerOptions<T>,
   ) {
-    for (const name of Object.keys(options.indexers ?? {})) this.indexes.set(name, new Map());
+    this.indexers = { ...(options.indexers ?? {}) };
+    for (const name of Object.keys(this.indexers)) this.indexes.set(name, new Map());
+  }
+
+  /** Adds secondary indexes; existing cache entries are indexed at once. */
+  addIndexers(indexers: Readonly<Record<string, IndexFunc<T>>>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      if (this.indexers[name]) {
+        if (this.indexers[name] !== fn) throw new Error(`index ${name} already exists with another function`);
+        continue;
+      }
+      this.indexers[name] = fn;
+      const idx = new Map<string, Set<string>>();
+      this.indexes.set(name, idx);
+      for (const [key, obj] of this.cache) {
+        for (const v of fn(obj)) {
+          let set = idx.get(v);
+          if (!set) idx.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
   }
 
   addHandlers(handlers: InformerHandlers<T>): void {
@@ -257,7 +279,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
+    for (const [name, fn] of Object.entries(this.indexers)) {
       const idx = this.indexes.get(name);
       if (!idx) continue;
       for (const v of fn(obj)) {
@@ -269,7 +291,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.options.indexers ?? {})) {
+    for (const [name, fn] of Object.entries(this.indexers)) {
       const idx = this.indexes.get(name);
       if (!idx) continue;
       for (const v of fn(obj)) {

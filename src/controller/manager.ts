@@ -22,7 +22,6 @@ export interface Controller {
 /** One informer per resource type (cluster-wide, unfiltered), shared by every controller. */
 export class InformerFactory {
   private readonly informers = new Map<ResourceType, Informer<KubeObject>>();
-  private readonly indexers = new Map<ResourceType, Record<string, IndexFunc<KubeObject>>>();
   private started = false;
 
   constructor(
@@ -33,24 +32,17 @@ export class InformerFactory {
   ) {}
 
   /**
-   * The shared informer for a type. Indexers may be added until the factory starts; adding an
-   * index with an existing name but another function is an error.
+   * The shared informer for a type. Each caller may add indexes; adding an index under an existing
+   * name with another function is an error.
    */
   informer<T extends KubeObject>(
     type: ResourceType<T>,
     indexers: Record<string, IndexFunc<T>> = {},
   ): Informer<T> {
-    const existing = this.informers.get(type);
+    const existing = this.informers.get(type) as unknown as Informer<T> | undefined;
     if (existing) {
-      const known = this.indexers.get(type) ?? {};
-      for (const [name, fn] of Object.entries(indexers)) {
-        if (known[name] !== fn) {
-          throw new Error(
-            `informer for ${type.resource} already exists; index ${name} must be requested before first use`,
-          );
-        }
-      }
-      return existing as unknown as Informer<T>;
+      existing.addIndexers(indexers);
+      return existing;
     }
     if (this.started) throw new Error(`informer for ${type.resource} requested after the factory started`);
     const namespaced = type.namespaced && this.namespace ? { namespace: this.namespace } : {};
@@ -62,7 +54,6 @@ export class InformerFactory {
         this.logger.debug({ resource: type.resource, err: errorMessage(err) }, 'informer retry'),
     });
     this.informers.set(type, inf as unknown as Informer<KubeObject>);
-    this.indexers.set(type, indexers as Record<string, IndexFunc<KubeObject>>);
     return inf;
   }
 
