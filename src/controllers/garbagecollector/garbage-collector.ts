@@ -23,6 +23,9 @@ import type { Logger } from '../../util/log.js';
 export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
+/** Read-modify-write attempts on Conflict before the item is failed and retried by the worker. */
+const MAX_WRITE_ATTEMPTS = 5;
+
 export interface GarbageCollectorOptions {
   readonly manager: Manager;
   readonly client: Client;
@@ -217,7 +220,7 @@ export class GarbageCollector implements Controller, Reconciler {
 
   private async removeOwnerRef(type: ResourceType, obj: KubeObject, ownerUid: string): Promise<void> {
     const { namespace, name } = splitKey(objectKey(obj));
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = attempt === 0 ? obj : await this.options.client.get(type, namespace, name);
       const refs = (current.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
       try {
@@ -227,21 +230,25 @@ export class GarbageCollector implements Controller, Reconciler {
         });
         return;
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        // Out of attempts: fail the item so the worker retries it later. Giving up quietly would
+        // let the owner go with a dependent still pointing at it, which is then collected.
+        if (!isConflict(err) || attempt === MAX_WRITE_ATTEMPTS - 1) throw err;
       }
     }
   }
 
   private async removeFinalizer(type: ResourceType, obj: KubeObject, finalizer: string): Promise<void> {
     const { namespace, name } = splitKey(objectKey(obj));
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = attempt === 0 ? obj : await this.options.client.get(type, namespace, name);
       const finalizers = (current.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
       try {
         await this.options.client.update(type, { ...current, metadata: { ...current.metadata, finalizers } });
         return;
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        // Out of attempts: fail the item so the worker retries it later. Giving up quietly would
+        // leave the owner stuck with its finalizer, as nothing else re-queues it.
+        if (!isConflict(err) || attempt === MAX_WRITE_ATTEMPTS - 1) throw err;
       }
     }
   }

@@ -2,7 +2,8 @@
  * Taint-based eviction (upstream's TaintEvictionController): a pod on a node with a NoExecute
  * taint it does not tolerate is deleted at once; one that tolerates every such taint only for
  * `tolerationSeconds` is deleted when the shortest of those runs out (counted from the taint's
- * timeAdded). Pods that tolerate the taints forever stay.
+ * timeAdded or, for a taint written without one, from when this controller first saw it). Pods
+ * that tolerate the taints forever stay.
  */
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { resources, objectKey, splitKey } from '../../api/resources.js';
@@ -48,11 +49,18 @@ export function evictionTime(pod: Pod, taints: readonly Taint[], now: number): n
   return at;
 }
 
+const taintId = (t: Taint): string => `${t.key}\u0000${t.value ?? ''}\u0000${t.effect}`;
+
 export class TaintEvictionController implements Controller, Reconciler {
   readonly name = 'taint-eviction-controller';
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly queue: WorkQueue<string>;
+  /**
+   * Node name → NoExecute taints without timeAdded → when they were first seen. Without it such a
+   * taint would count from "now" at every reconcile and a tolerationSeconds deadline would never come.
+   */
+  private readonly taintSeen = new Map<string, Map<string, number>>();
   private workers: Promise<void> | undefined;
 
   constructor(private readonly options: TaintEvictionOptions) {
@@ -67,10 +75,16 @@ export class TaintEvictionController implements Controller, Reconciler {
       },
     });
     this.nodes.addHandlers({
-      onAdd: (n) => this.enqueueNode(n),
-      onUpdate: (o, n) => {
-        if (!deepEqual(o.spec?.taints, n.spec?.taints)) this.enqueueNode(n);
+      onAdd: (n) => {
+        this.observeTaints(n);
+        this.enqueueNode(n);
       },
+      onUpdate: (o, n) => {
+        if (deepEqual(o.spec?.taints, n.spec?.taints)) return;
+        this.observeTaints(n);
+        this.enqueueNode(n);
+      },
+      onDelete: (n) => this.taintSeen.delete(n.metadata?.name ?? ''),
     });
   }
 
@@ -86,6 +100,29 @@ export class TaintEvictionController implements Controller, Reconciler {
   async stop(): Promise<void> {
     this.queue.shutDown();
     await this.workers;
+  }
+
+  /** Records when NoExecute taints without timeAdded first appeared on the node; forgets removed ones. */
+  private observeTaints(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    const before = this.taintSeen.get(name);
+    const after = new Map<string, number>();
+    for (const t of node.spec?.taints ?? []) {
+      if (t.effect !== 'NoExecute' || t.timeAdded) continue;
+      const id = taintId(t);
+      after.set(id, before?.get(id) ?? this.options.clock.now());
+    }
+    if (after.size > 0) this.taintSeen.set(name, after);
+    else this.taintSeen.delete(name);
+  }
+
+  /** The node's taints, those written without timeAdded stamped with when they were first seen. */
+  private taintsOf(node: Node): Taint[] {
+    const seen = this.taintSeen.get(node.metadata?.name ?? '');
+    return (node.spec?.taints ?? []).map((t) => {
+      const at = t.effect === 'NoExecute' && !t.timeAdded ? seen?.get(taintId(t)) : undefined;
+      return at === undefined ? t : { ...t, timeAdded: new Date(at).toISOString() };
+    });
   }
 
   private enqueuePod(p: Pod): void {
@@ -104,7 +141,7 @@ export class TaintEvictionController implements Controller, Reconciler {
     const node = this.nodes.get('', pod.spec.nodeName);
     if (!node) return;
     const now = this.options.clock.now();
-    const at = evictionTime(pod, node.spec?.taints ?? [], now);
+    const at = evictionTime(pod, this.taintsOf(node), now);
     if (at === undefined) return;
     if (at > now) return { requeueAfter: at - now };
     this.options.recorder.event(

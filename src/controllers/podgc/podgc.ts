@@ -39,7 +39,11 @@ export class PodGCController implements Controller {
   constructor(private readonly options: PodGCOptions) {
     this.pods = options.manager.informers.informer(resources.pods);
     this.nodes = options.manager.informers.informer(resources.nodes);
-    this.nodes.addHandlers({ onDelete: () => this.kick() });
+    // A node that is back is no longer missing: if it goes again, its quarantine starts over.
+    const seen = (n: Node): void => {
+      this.missingSince.delete(n.metadata?.name ?? '');
+    };
+    this.nodes.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n), onDelete: () => this.kick() });
   }
 
   start(): void {
@@ -54,12 +58,14 @@ export class PodGCController implements Controller {
     await this.busy;
   }
 
-  private schedule(): void {
+  /** (Re)arms the one pass timer: after `ms`, or a period by default. */
+  private schedule(ms = this.options.periodMs ?? 20_000): void {
+    this.timer?.cancel();
     this.timer = this.options.clock.setTimeout(() => {
       if (!this.running) return;
       this.kick();
       this.schedule();
-    }, this.options.periodMs ?? 20_000);
+    }, ms);
   }
 
   /** Runs one pass now (passes never overlap). */
@@ -74,6 +80,8 @@ export class PodGCController implements Controller {
     const now = this.options.clock.now();
     const quarantine = this.options.quarantineMs ?? 40_000;
     const seenMissing = new Set<string>();
+    /** The earliest end of a quarantine still running: the next pass must not come later. */
+    let nextDeadline: number | undefined;
     for (const pod of this.pods.list()) {
       const nodeName = pod.spec?.nodeName;
       if (!nodeName) {
@@ -85,21 +93,17 @@ export class PodGCController implements Controller {
       const since = this.missingSince.get(nodeName) ?? now;
       this.missingSince.set(nodeName, since);
       if (now - since < quarantine) {
-        this.timer?.cancel();
-        this.timer = this.options.clock.setTimeout(
-          () => {
-            if (!this.running) return;
-            this.kick();
-            this.schedule();
-          },
-          since + quarantine - now,
-        );
+        nextDeadline = Math.min(nextDeadline ?? Infinity, since + quarantine);
         continue;
       }
       if (await this.nodeExists(nodeName)) continue;
       await this.forceDelete(pod, nodeName);
     }
     for (const n of [...this.missingSince.keys()]) if (!seenMissing.has(n)) this.missingSince.delete(n);
+    if (nextDeadline !== undefined && this.running) {
+      const wait = Math.max(0, nextDeadline - this.options.clock.now());
+      this.schedule(Math.min(wait, this.options.periodMs ?? 20_000));
+    }
   }
 
   private async nodeExists(name: string): Promise<boolean> {
