@@ -57,6 +57,42 @@ const podNetwork = {
   startTime: '{{startTime}}',
 };
 
+/** The conditions a healthy kubelet reports for its node. */
+const healthyNodeConditions: unknown[] = [
+  {
+    type: 'MemoryPressure',
+    status: 'False',
+    lastHeartbeatTime: '{{now}}',
+    lastTransitionTime: '{{now}}',
+    reason: 'KubeletHasSufficientMemory',
+    message: 'kubelet has sufficient memory available',
+  },
+  {
+    type: 'DiskPressure',
+    status: 'False',
+    lastHeartbeatTime: '{{now}}',
+    lastTransitionTime: '{{now}}',
+    reason: 'KubeletHasNoDiskPressure',
+    message: 'kubelet has no disk pressure',
+  },
+  {
+    type: 'PIDPressure',
+    status: 'False',
+    lastHeartbeatTime: '{{now}}',
+    lastTransitionTime: '{{now}}',
+    reason: 'KubeletHasSufficientPID',
+    message: 'kubelet has sufficient PID available',
+  },
+  {
+    type: 'Ready',
+    status: 'True',
+    lastHeartbeatTime: '{{now}}',
+    lastTransitionTime: '{{now}}',
+    reason: 'KubeletReady',
+    message: 'kubelet is posting ready status',
+  },
+];
+
 function stages(d: {
   start: DelaySpec;
   fail: DelaySpec;
@@ -322,40 +358,7 @@ function stages(d: {
         status: {
           capacity: '{{capacity}}',
           allocatable: '{{allocatable}}',
-          conditions: [
-            {
-              type: 'MemoryPressure',
-              status: 'False',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletHasSufficientMemory',
-              message: 'kubelet has sufficient memory available',
-            },
-            {
-              type: 'DiskPressure',
-              status: 'False',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletHasNoDiskPressure',
-              message: 'kubelet has no disk pressure',
-            },
-            {
-              type: 'PIDPressure',
-              status: 'False',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletHasSufficientPID',
-              message: 'kubelet has sufficient PID available',
-            },
-            {
-              type: 'Ready',
-              status: 'True',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletReady',
-              message: 'kubelet is posting ready status',
-            },
-          ],
+          conditions: healthyNodeConditions,
           addresses: [
             { type: 'InternalIP', address: '{{nodeIP}}' },
             { type: 'Hostname', address: '{{nodeName}}' },
@@ -384,40 +387,7 @@ function stages(d: {
       delay: d.nodeInit,
       next: {
         status: {
-          conditions: [
-            {
-              type: 'MemoryPressure',
-              status: 'False',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletHasSufficientMemory',
-              message: 'kubelet has sufficient memory available',
-            },
-            {
-              type: 'DiskPressure',
-              status: 'False',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletHasNoDiskPressure',
-              message: 'kubelet has no disk pressure',
-            },
-            {
-              type: 'PIDPressure',
-              status: 'False',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletHasSufficientPID',
-              message: 'kubelet has sufficient PID available',
-            },
-            {
-              type: 'Ready',
-              status: 'True',
-              lastHeartbeatTime: '{{now}}',
-              lastTransitionTime: '{{now}}',
-              reason: 'KubeletReady',
-              message: 'kubelet is posting ready status',
-            },
-          ],
+          conditions: healthyNodeConditions,
         },
         event: { type: 'Normal', reason: 'NodeReady', message: 'Node {{nodeName}} status is now: NodeReady' },
       },
