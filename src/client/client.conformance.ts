@@ -173,6 +173,21 @@ export function clientConformance(name: string, factory: ClientFactory): void {
     );
 
     test(
+      'deleteCollection deletes what the selectors match, in the namespace given',
+      withClient(async (c) => {
+        await c.create(resources.pods, pod('a', { app: 'x' }));
+        await c.create(resources.pods, pod('b', { app: 'y' }));
+        await c.create(resources.pods, pod('c', { app: 'x' }, 'other'));
+        await c.deleteCollection(resources.pods, { namespace: 'default', labelSelector: 'app=x' });
+        const left = await c.list(resources.pods);
+        assert.deepEqual(
+          left.items.map((p) => p.metadata?.name),
+          ['b', 'c'],
+        );
+      }),
+    );
+
+    test(
       'bind assigns a node once; binding again is a Conflict',
       withClient(async (c) => {
         await c.create(resources.pods, pod('a'));

@@ -4,7 +4,7 @@
  */
 import type { KubeObject, MutableObject, ResourceType } from '../api/resources.js';
 import { resources } from '../api/resources.js';
-import { ApiError, NotFoundError, isConflict } from '../api/errors.js';
+import { ApiError, NotFoundError, isConflict, isNotFound } from '../api/errors.js';
 import { parseSelector } from '../api/labels.js';
 import { parseFieldSelector } from '../api/fields.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch.js';
@@ -111,6 +111,23 @@ export class LocalClient implements Client {
     options: ClientDeleteOptions = {},
   ): Promise<T> {
     return this.run(() => this.store.delete(type, namespace, name, options).object);
+  }
+
+  deleteCollection<T extends KubeObject>(
+    type: ResourceType<T>,
+    listOptions: ClientListOptions,
+    options: ClientDeleteOptions = {},
+  ): Promise<void> {
+    return this.run(() => {
+      for (const obj of this.store.list(type, toStoreListOptions(listOptions)).items) {
+        const m = obj.metadata ?? {};
+        try {
+          this.store.delete(type, m.namespace ?? '', m.name ?? '', options);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+    });
   }
 
   watch<T extends KubeObject>(

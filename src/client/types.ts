@@ -81,6 +81,15 @@ export interface Writer {
   ): Promise<T>;
 }
 
+export interface CollectionWriter {
+  /** DELETE on a collection: deletes every object matching the list options, each with `options`. */
+  deleteCollection<T extends KubeObject>(
+    type: ResourceType<T>,
+    listOptions: ClientListOptions,
+    options?: ClientDeleteOptions,
+  ): Promise<void>;
+}
+
 export interface StatusWriter {
   updateStatus<T extends KubeObject>(type: ResourceType<T>, obj: T, options?: ClientWriteOptions): Promise<T>;
   patchStatus<T extends KubeObject>(
@@ -109,4 +118,5 @@ export interface PodSubresources {
   evict(namespace: string, podName: string, options?: ClientDeleteOptions): Promise<void>;
 }
 
-export interface Client extends Reader, Writer, StatusWriter, WatchClient, PodSubresources {}
+export interface Client
+  extends Reader, Writer, CollectionWriter, StatusWriter, WatchClient, PodSubresources {}

@@ -12,6 +12,7 @@ import { ClientEventRecorder } from '../client/events.js';
 import type { EventRecorder } from '../client/events.js';
 import type { Controller } from '../controller/manager.js';
 import { Manager } from '../controller/manager.js';
+import { DaemonSetsController } from '../controllers/daemonset/controller.js';
 import { GarbageCollector } from '../controllers/garbagecollector/garbage-collector.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/node-lifecycle.js';
 import { TaintEvictionController } from '../controllers/nodelifecycle/taint-eviction.js';
@@ -68,7 +69,7 @@ export interface EmbeddedClusterOptions {
   /**
    * Which components run, in kube-controller-manager's syntax: `['*']` (default) or e.g.
    * `['*', '-podgc']`, `['scheduler', 'kubelet']`. Names: scheduler, kubelet, nodelifecycle,
-   * taint-eviction, podgc, garbagecollector (and, once added, daemonset).
+   * taint-eviction, podgc, garbagecollector, daemonset.
    */
   readonly controllers?: readonly string[];
   readonly clock?: Clock;
@@ -251,6 +252,8 @@ export class EmbeddedCluster {
       );
     }
     if (has('garbagecollector')) m.add(new GarbageCollector(base));
+    if (has('daemonset'))
+      m.add(new DaemonSetsController({ ...base, recorder: this.recorderFor('daemonset-controller') }));
     const ctx: ClusterContext = { ...base, recorderFor: (c, h) => this.recorderFor(c, h) };
     for (const make of this.options.extraControllers ?? []) m.add(make(ctx));
     await m.start();

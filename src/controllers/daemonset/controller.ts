@@ -1,0 +1,422 @@
+/**
+ * The DaemonSet controller, laid out as upstream's pkg/controller/daemon: event handlers only turn
+ * events into keys; syncDaemonSet loads state, checks expectations, runs manage (and the update
+ * strategy), cleans history and writes status last.
+ */
+import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { resources, splitKey } from '../../api/resources.js';
+import type { KubeObject } from '../../api/resources.js';
+import { labelSelectorAsSelector } from '../../api/labels.js';
+import type { Client } from '../../client/types.js';
+import type { Informer } from '../../client/informer.js';
+import { byControllerUID, byNodeName } from '../../client/informer.js';
+import type { EventRecorder } from '../../client/events.js';
+import { WorkQueue } from '../../client/workqueue.js';
+import type { WorkQueueMetrics } from '../../client/workqueue.js';
+import type { Controller, Manager } from '../../controller/manager.js';
+import type { Reconciler } from '../../controller/reconcile.js';
+import type { WorkerStats } from '../../controller/worker.js';
+import { runWorkers } from '../../controller/worker.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import { errorMessage } from '../../util/log.js';
+import { deepEqual } from '../../util/objects.js';
+import { Backoff } from './backoff.js';
+import { AdoptionGate, claimObjects, controllerRef, orphansByNamespace } from './claim.js';
+import type { DaemonSetContext } from './context.js';
+import {
+  BURST_REPLICAS,
+  CONTROLLER_UID_INDEX,
+  ORPHAN_NAMESPACE_INDEX,
+  POD_NODE_INDEX,
+  dsKey,
+} from './context.js';
+import { ControllerExpectations } from './expectations.js';
+import { cleanupHistory, constructHistory } from './history.js';
+import { decideAll, groupPodsByNode } from './manage.js';
+import type { NodeToDaemonPods } from './manage.js';
+import { nodeShouldRunDaemonPod } from './placement.js';
+import { updateDaemonSetStatus } from './status.js';
+import { syncNodes } from './sync-nodes.js';
+import { rollingUpdate } from './update.js';
+import { isPodReady } from './util.js';
+
+export const BACKOFF_GC_INTERVAL_MS = 60_000;
+
+export interface DaemonSetsControllerOptions {
+  readonly manager: Manager;
+  readonly client: Client;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly recorder: EventRecorder;
+  /** Concurrent syncs (`--concurrent-daemonset-syncs`). Default 2. */
+  readonly workers?: number;
+  /** Maximum creates or deletes per sync. Default 250. */
+  readonly burstReplicas?: number;
+  readonly metrics?: WorkQueueMetrics;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(errorMessage(err));
+}
+
+function isEmptySelector(s: LabelSelector | undefined): boolean {
+  return (
+    s !== undefined &&
+    Object.keys(s.matchLabels ?? {}).length === 0 &&
+    (s.matchExpressions ?? []).length === 0
+  );
+}
+
+/** Node updates that only move heartbeats (same set of True conditions) carry no decision. */
+export function shouldIgnoreNodeUpdate(oldNode: Node, curNode: Node): boolean {
+  const trueTypes = (n: Node): string =>
+    (n.status?.conditions ?? [])
+      .filter((c) => c.status === 'True')
+      .map((c) => c.type)
+      .sort()
+      .join(',');
+  if (trueTypes(oldNode) !== trueTypes(curNode)) return false;
+  const strip = (n: Node): unknown => ({
+    ...n,
+    metadata: { ...n.metadata, resourceVersion: undefined, managedFields: undefined },
+    status: { ...n.status, conditions: undefined },
+  });
+  return deepEqual(strip(oldNode), strip(curNode));
+}
+
+export class DaemonSetsController implements Controller, Reconciler {
+  readonly name = 'daemonset';
+  readonly queue: WorkQueue<string>;
+  readonly expectations: ControllerExpectations;
+  readonly failedPodsBackoff: Backoff;
+  readonly stats: WorkerStats = { syncs: 0, errors: 0, terminalErrors: 0 };
+  private readonly ctx: DaemonSetContext;
+  private readonly dsInformer: Informer<DaemonSet>;
+  private readonly podInformer: Informer<Pod>;
+  private readonly nodeInformer: Informer<Node>;
+  private readonly revisionInformer: Informer<ControllerRevision>;
+  private workers: Promise<void> | undefined;
+  private gcTimer: TimerHandle | undefined;
+
+  constructor(private readonly options: DaemonSetsControllerOptions) {
+    const { manager, clock } = options;
+    this.dsInformer = manager.informers.informer(resources.daemonsets);
+    this.podInformer = manager.informers.informer(resources.pods, {
+      [POD_NODE_INDEX]: byNodeName,
+      [CONTROLLER_UID_INDEX]: byControllerUID,
+      [ORPHAN_NAMESPACE_INDEX]: orphansByNamespace,
+    });
+    this.nodeInformer = manager.informers.informer(resources.nodes);
+    this.revisionInformer = manager.informers.informer(resources.controllerrevisions, {
+      [CONTROLLER_UID_INDEX]: byControllerUID,
+      [ORPHAN_NAMESPACE_INDEX]: orphansByNamespace,
+    });
+    this.queue = new WorkQueue<string>({
+      name: 'daemonset',
+      clock,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
+    this.expectations = new ControllerExpectations(clock);
+    this.failedPodsBackoff = new Backoff(clock);
+    this.ctx = {
+      client: options.client,
+      clock,
+      logger: options.logger,
+      recorder: options.recorder,
+      expectations: this.expectations,
+      failedPodsBackoff: this.failedPodsBackoff,
+      daemonSets: this.dsInformer,
+      pods: this.podInformer,
+      nodes: this.nodeInformer,
+      revisions: this.revisionInformer,
+      burstReplicas: options.burstReplicas ?? BURST_REPLICAS,
+      enqueueAfter: (ds, ms) => this.queue.addAfter(dsKey(ds), ms),
+    };
+    this.dsInformer.addHandlers({
+      onAdd: (ds) => this.enqueue(ds),
+      onUpdate: (old, cur) => {
+        if (old.metadata?.uid !== cur.metadata?.uid) this.onDaemonSetDelete(old);
+        this.enqueue(cur);
+      },
+      onDelete: (ds) => this.onDaemonSetDelete(ds),
+    });
+    this.podInformer.addHandlers({
+      onAdd: (p) => this.onPodAdd(p),
+      onUpdate: (o, p) => this.onPodUpdate(o, p),
+      onDelete: (p) => this.onPodDelete(p),
+    });
+    this.nodeInformer.addHandlers({
+      onAdd: (n) => this.onNodeAdd(n),
+      onUpdate: (o, n) => this.onNodeUpdate(o, n),
+      onDelete: (n) => this.onNodeDelete(n),
+    });
+    this.revisionInformer.addHandlers({
+      onAdd: (r) => this.onRevisionAdd(r),
+      onUpdate: (o, r) => this.onRevisionUpdate(o, r),
+      onDelete: (r) => this.onRevisionDelete(r),
+    });
+  }
+
+  start(): void {
+    this.workers = runWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: this.options.workers ?? 2,
+      logger: this.options.logger,
+      stats: this.stats,
+    });
+    const gc = (): void => {
+      this.failedPodsBackoff.gc();
+      this.gcTimer = this.options.clock.setTimeout(gc, BACKOFF_GC_INTERVAL_MS);
+    };
+    this.gcTimer = this.options.clock.setTimeout(gc, BACKOFF_GC_INTERVAL_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.gcTimer?.cancel();
+    this.queue.shutDown();
+    await this.workers;
+  }
+
+  reconcile(key: string): Promise<void> {
+    return this.syncDaemonSet(key);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Event handlers (spec §3.1)
+
+  private enqueue(ds: DaemonSet): void {
+    this.queue.add(dsKey(ds));
+  }
+
+  private onDaemonSetDelete(ds: DaemonSet): void {
+    const key = dsKey(ds);
+    this.expectations.deleteExpectations(key);
+    this.queue.add(key);
+  }
+
+  /** The DaemonSet a controller reference points to, if it exists with that UID. */
+  private resolveControllerRef(namespace: string, obj: KubeObject): DaemonSet | undefined {
+    const ref = controllerRef(obj);
+    if (!ref || ref.kind !== 'DaemonSet') return undefined;
+    const ds = this.dsInformer.get(namespace, ref.name);
+    return ds && ds.metadata?.uid === ref.uid ? ds : undefined;
+  }
+
+  /** DaemonSets in the object's namespace whose non-empty selector matches its labels. */
+  private daemonSetsSelecting(obj: KubeObject): DaemonSet[] {
+    const ns = obj.metadata?.namespace ?? '';
+    const labels = obj.metadata?.labels;
+    if (!labels || Object.keys(labels).length === 0) return [];
+    return this.dsInformer.list().filter((ds) => {
+      if (ds.metadata?.namespace !== ns) return false;
+      const sel = labelSelectorAsSelector(ds.spec?.selector);
+      return !sel.isEverything() && sel.matches(labels);
+    });
+  }
+
+  private onPodAdd(pod: Pod): void {
+    if (pod.metadata?.deletionTimestamp) {
+      this.onPodDelete(pod);
+      return;
+    }
+    const ns = pod.metadata?.namespace ?? '';
+    if (controllerRef(pod)) {
+      const ds = this.resolveControllerRef(ns, pod);
+      if (!ds) return;
+      this.expectations.creationObserved(dsKey(ds));
+      this.enqueue(ds);
+      return;
+    }
+    for (const ds of this.daemonSetsSelecting(pod)) this.enqueue(ds);
+  }
+
+  private onPodUpdate(old: Pod, cur: Pod): void {
+    if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
+    if (cur.metadata?.deletionTimestamp) {
+      this.onPodDelete(cur);
+      return;
+    }
+    const ns = cur.metadata?.namespace ?? '';
+    const curRef = controllerRef(cur);
+    const oldRef = controllerRef(old);
+    const refChanged = !deepEqual(curRef, oldRef);
+    if (refChanged && oldRef) {
+      const oldDs = this.resolveControllerRef(ns, old);
+      if (oldDs) this.enqueue(oldDs);
+    }
+    if (curRef) {
+      const ds = this.resolveControllerRef(ns, cur);
+      if (!ds) return;
+      this.enqueue(ds);
+      const minReady = ds.spec?.minReadySeconds ?? 0;
+      if (!isPodReady(old) && isPodReady(cur) && minReady > 0)
+        this.queue.addAfter(dsKey(ds), minReady * 1000 + 1000);
+      return;
+    }
+    if (!deepEqual(old.metadata?.labels, cur.metadata?.labels) || refChanged) {
+      for (const ds of this.daemonSetsSelecting(cur)) this.enqueue(ds);
+    }
+  }
+
+  private onPodDelete(pod: Pod): void {
+    const ds = this.resolveControllerRef(pod.metadata?.namespace ?? '', pod);
+    if (!ds) return;
+    this.expectations.deletionObserved(dsKey(ds));
+    this.enqueue(ds);
+  }
+
+  /** A node joined: DaemonSets that should run there need a pod. */
+  private onNodeAdd(node: Node): void {
+    for (const ds of this.dsInformer.list()) {
+      if (nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueue(ds);
+    }
+  }
+
+  /** Only DaemonSets whose decision for this node changed are synced; heartbeats are ignored. */
+  private onNodeUpdate(old: Node, cur: Node): void {
+    if (shouldIgnoreNodeUpdate(old, cur)) return;
+    for (const ds of this.dsInformer.list()) {
+      const a = nodeShouldRunDaemonPod(old, ds);
+      const b = nodeShouldRunDaemonPod(cur, ds);
+      if (a.shouldRun !== b.shouldRun || a.shouldContinueRunning !== b.shouldContinueRunning)
+        this.enqueue(ds);
+    }
+  }
+
+  /**
+   * A node left: DaemonSets that counted it (desired) or have pods there must refresh their status
+   * (upstream has no handler here and leaves the count stale until a pod event arrives).
+   */
+  private onNodeDelete(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    const owners = new Set(this.podInformer.byIndex(POD_NODE_INDEX, name).map((p) => controllerRef(p)?.uid));
+    for (const ds of this.dsInformer.list()) {
+      if (owners.has(ds.metadata?.uid) || nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueue(ds);
+    }
+  }
+
+  private onRevisionAdd(rev: ControllerRevision): void {
+    if (rev.metadata?.deletionTimestamp) {
+      this.onRevisionDelete(rev);
+      return;
+    }
+    if (controllerRef(rev)) return; // owned: nothing to do until it changes
+    for (const ds of this.daemonSetsSelecting(rev)) this.enqueue(ds);
+  }
+
+  private onRevisionUpdate(old: ControllerRevision, cur: ControllerRevision): void {
+    if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
+    const ns = cur.metadata?.namespace ?? '';
+    const curRef = controllerRef(cur);
+    const oldRef = controllerRef(old);
+    const refChanged = !deepEqual(curRef, oldRef);
+    if (refChanged && oldRef) {
+      const oldDs = this.resolveControllerRef(ns, old);
+      if (oldDs) this.enqueue(oldDs);
+    }
+    if (curRef) {
+      const ds = this.resolveControllerRef(ns, cur);
+      if (ds) this.enqueue(ds);
+      return;
+    }
+    if (!deepEqual(old.metadata?.labels, cur.metadata?.labels) || refChanged) {
+      for (const ds of this.daemonSetsSelecting(cur)) this.enqueue(ds);
+    }
+  }
+
+  private onRevisionDelete(rev: ControllerRevision): void {
+    const ds = this.resolveControllerRef(rev.metadata?.namespace ?? '', rev);
+    if (ds) this.enqueue(ds);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // syncDaemonSet (spec §3.2)
+
+  /** Nodes in a deterministic order (by name). */
+  private listNodes(): Node[] {
+    return this.nodeInformer
+      .list()
+      .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+  }
+
+  /**
+   * getNodesToDaemonPods: claims the DaemonSet's pods (adopting and releasing) and groups them by
+   * target node; terminal pods being deleted only with `includeDeletedTerminal`.
+   */
+  async getNodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<NodeToDaemonPods> {
+    const pods = await claimObjects(
+      this.ctx,
+      ds,
+      resources.pods,
+      this.podInformer,
+      new AdoptionGate(this.ctx, ds),
+    );
+    return groupPodsByNode(pods, includeDeletedTerminal);
+  }
+
+  async syncDaemonSet(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const ds = this.dsInformer.get(namespace, name);
+    if (!ds) {
+      this.expectations.deleteExpectations(key);
+      return;
+    }
+    const nodes = this.listNodes();
+    if (isEmptySelector(ds.spec?.selector)) {
+      this.options.recorder.event(
+        ds,
+        'Warning',
+        'SelectingAll',
+        'This daemon set is selecting all pods. A non-empty selector is required.',
+      );
+      return;
+    }
+    if (ds.metadata?.deletionTimestamp) return;
+
+    const ctx = this.ctx;
+    const gate = new AdoptionGate(ctx, ds);
+    let claimed: Pod[] | undefined;
+    const claimPods = async (): Promise<Pod[]> =>
+      (claimed ??= await claimObjects(ctx, ds, resources.pods, this.podInformer, gate));
+    const history = await constructHistory(ctx, ds, gate, claimPods);
+    const hash = history.hash;
+
+    if (!this.expectations.satisfiedExpectations(key)) {
+      const pods = await claimPods();
+      await updateDaemonSetStatus(ctx, ds, nodes, groupPodsByNode(pods, false), hash, false);
+      return;
+    }
+
+    let manageError: unknown;
+    try {
+      const pods = await claimPods();
+      const nodeToDaemonPods = groupPodsByNode(pods, false);
+      const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
+      await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
+      if (this.expectations.satisfiedExpectations(key)) {
+        if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+          await rollingUpdate(ctx, ds, nodes, nodeToDaemonPods, hash);
+        }
+      }
+      await cleanupHistory(ctx, ds, history, pods);
+    } catch (err) {
+      manageError = err;
+    }
+
+    let statusError: unknown;
+    try {
+      const pods = claimed ?? (await claimPods());
+      await updateDaemonSetStatus(ctx, ds, nodes, groupPodsByNode(pods, false), hash, true);
+    } catch (err) {
+      statusError = err;
+      if (manageError !== undefined)
+        this.options.logger.warn({ ds: key, err: errorMessage(err) }, 'failed to update status');
+    }
+    if (manageError !== undefined) throw asError(manageError);
+    if (statusError !== undefined) throw asError(statusError);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * manage (spec §3.3): for every node decide which daemon pods must be created or deleted, then
+ * hand the work to syncNodes. The per-node decision, podsShouldBeOnNode, only reads state (plus the
+ * failed-pod back-off and its events); all writes happen in syncNodes.
+ */
+import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { getTargetNodeName } from '../../api/scheduling.js';
+import type { DaemonSetContext } from './context.js';
+import { dsKey } from './context.js';
+import { surgeCount } from './budget.js';
+import type { Placement } from './placement.js';
+import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
+import {
+  REVISION_HASH_LABEL,
+  comparePodsForKeep,
+  isPodAvailable,
+  isPodReady,
+  isTerminalPod,
+} from './util.js';
+
+export type NodeToDaemonPods = Map<string, Pod[]>;
+
+/**
+ * Groups claimed pods by the node they are (or will be) on. Terminal pods that are being deleted
+ * are left out unless `includeDeletedTerminal`; pods with no target node are skipped.
+ */
+export function groupPodsByNode(pods: readonly Pod[], includeDeletedTerminal: boolean): NodeToDaemonPods {
+  const out: NodeToDaemonPods = new Map();
+  for (const pod of pods) {
+    if (!includeDeletedTerminal && isTerminalPod(pod) && pod.metadata?.deletionTimestamp) continue;
+    const node = getTargetNodeName(pod);
+    if (node === undefined) continue;
+    let list = out.get(node);
+    if (!list) out.set(node, (list = []));
+    list.push(pod);
+  }
+  return out;
+}
+
+/** AllowsSurge: RollingUpdate with a maxSurge that is non-zero. */
+export function allowsSurge(ds: DaemonSet): boolean {
+  try {
+    return surgeCount(ds, 1) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+export interface NodeDecision {
+  readonly nodesNeedingPods: string[];
+  readonly podsToDelete: Pod[];
+}
+
+/** The failed-pod back-off key: DaemonSet UID, observed generation and node. */
+export function failedPodsBackoffKey(ds: DaemonSet, nodeName: string): string {
+  return `${ds.metadata?.uid ?? ''}/${ds.status?.observedGeneration ?? 0}/${nodeName}`;
+}
+
+/** podsShouldBeOnNode (spec §3.3 cases A, B, C). */
+export function podsShouldBeOnNode(
+  ctx: DaemonSetContext,
+  node: Node,
+  placement: Placement,
+  nodeToDaemonPods: NodeToDaemonPods,
+  ds: DaemonSet,
+  hash: string,
+): NodeDecision {
+  const nodeName = node.metadata?.name ?? '';
+  const daemonPods = nodeToDaemonPods.get(nodeName);
+  const exists = daemonPods !== undefined;
+  const nodesNeedingPods: string[] = [];
+  const podsToDelete: Pod[] = [];
+
+  if (placement.shouldRun && !exists) {
+    nodesNeedingPods.push(nodeName);
+  } else if (placement.shouldContinueRunning) {
+    const running: Pod[] = [];
+    for (const pod of daemonPods ?? []) {
+      if (pod.metadata?.deletionTimestamp) continue;
+      const ns = pod.metadata?.namespace ?? '';
+      const name = pod.metadata?.name ?? '';
+      if (pod.status?.phase === 'Failed') {
+        const key = failedPodsBackoffKey(ds, nodeName);
+        const now = ctx.clock.now();
+        if (ctx.failedPodsBackoff.isInBackOffSinceUpdate(key, now)) {
+          const until = ctx.failedPodsBackoff.until(key) ?? now;
+          ctx.logger.debug(
+            { pod: `${ns}/${name}`, node: nodeName },
+            'deleting failed pod is limited by back-off',
+          );
+          ctx.enqueueAfter(ds, Math.max(1, until - now));
+          continue;
+        }
+        ctx.failedPodsBackoff.next(key, now);
+        ctx.recorder.event(
+          ds,
+          'Warning',
+          'FailedDaemonPod',
+          `Found failed daemon pod ${ns}/${name} on node ${nodeName}, will try to kill it`,
+        );
+        podsToDelete.push(pod);
+      } else if (pod.status?.phase === 'Succeeded') {
+        ctx.recorder.event(
+          ds,
+          'Normal',
+          'SucceededDaemonPod',
+          `Found succeeded daemon pod ${ns}/${name} on node ${nodeName}, will try to delete it`,
+        );
+        podsToDelete.push(pod);
+      } else {
+        running.push(pod);
+      }
+    }
+    if (!allowsSurge(ds)) {
+      if (running.length > 1) {
+        running.sort(comparePodsForKeep);
+        podsToDelete.push(...running.slice(1));
+      }
+    } else if (running.length === 0) {
+      if (placement.shouldRun) nodesNeedingPods.push(nodeName);
+    } else if (running.length > 1) {
+      running.sort(comparePodsForKeep);
+      let oldestNew: Pod | undefined;
+      let oldestOld: Pod | undefined;
+      for (const pod of running) {
+        const isNew = pod.metadata?.labels?.[REVISION_HASH_LABEL] === hash;
+        if (isNew && !oldestNew) oldestNew = pod;
+        else if (!isNew && !oldestOld) oldestOld = pod;
+        else podsToDelete.push(pod);
+      }
+      if (oldestNew && oldestOld) {
+        if (!isPodReady(oldestOld)) podsToDelete.push(oldestOld);
+        else if (isPodAvailable(oldestNew, ds.spec?.minReadySeconds ?? 0, ctx.clock.now()))
+          podsToDelete.push(oldestOld);
+      }
+    }
+  } else if (exists) {
+    for (const pod of daemonPods) if (!pod.metadata?.deletionTimestamp) podsToDelete.push(pod);
+  }
+  return { nodesNeedingPods, podsToDelete };
+}
+
+/** Unbound pods targeting nodes that no longer exist (deleted by the controller itself). */
+export function unscheduledPodsWithoutNode(
+  nodes: readonly Node[],
+  nodeToDaemonPods: NodeToDaemonPods,
+): Pod[] {
+  const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
+  const out: Pod[] = [];
+  for (const [nodeName, pods] of nodeToDaemonPods) {
+    if (known.has(nodeName)) continue;
+    for (const pod of pods) if (!pod.spec?.nodeName) out.push(pod);
+  }
+  return out;
+}
+
+/** Every node's decision for one DaemonSet, in node order. */
+export function decideAll(
+  ctx: DaemonSetContext,
+  ds: DaemonSet,
+  nodes: readonly Node[],
+  nodeToDaemonPods: NodeToDaemonPods,
+  hash: string,
+): NodeDecision {
+  const sim = placementPod(ds);
+  const nodesNeedingPods: string[] = [];
+  const podsToDelete: Pod[] = [];
+  for (const node of nodes) {
+    const d = podsShouldBeOnNode(
+      ctx,
+      node,
+      nodeShouldRunDaemonPod(node, ds, sim),
+      nodeToDaemonPods,
+      ds,
+      hash,
+    );
+    nodesNeedingPods.push(...d.nodesNeedingPods);
+    podsToDelete.push(...d.podsToDelete);
+  }
+  podsToDelete.push(...unscheduledPodsWithoutNode(nodes, nodeToDaemonPods));
+  ctx.logger.trace({ ds: dsKey(ds), create: nodesNeedingPods.length, delete: podsToDelete.length }, 'manage');
+  return { nodesNeedingPods, podsToDelete };
+}

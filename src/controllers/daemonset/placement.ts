@@ -1,0 +1,76 @@
+/**
+ * Which nodes should run a daemon pod (spec §2): `nodeShouldRunDaemonPod` answers with the two
+ * booleans upstream uses — shouldRun (place a new pod) and shouldContinueRunning (keep an existing
+ * one) — plus the reason, so the controller can explain itself. Resources, readiness and
+ * cordoning are deliberately not considered: they are the scheduler's business.
+ */
+import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { explainNodeAffinity, findMatchingUntoleratedTaint } from '../../api/scheduling.js';
+import { withDaemonPodTolerations } from './util.js';
+
+export type PlacementReason =
+  /** Eligible. */
+  | { readonly kind: 'eligible' }
+  /** `spec.template.spec.nodeName` names another node. */
+  | { readonly kind: 'nodeName'; readonly nodeName: string }
+  /** A nodeSelector entry the node does not satisfy, e.g. `ssd=true`. */
+  | { readonly kind: 'nodeSelector'; readonly detail: string }
+  /** No required node-affinity term matches. */
+  | { readonly kind: 'affinity'; readonly detail: string }
+  /** An untolerated NoSchedule or NoExecute taint. */
+  | { readonly kind: 'taint'; readonly taint: Taint };
+
+export interface Placement {
+  readonly shouldRun: boolean;
+  readonly shouldContinueRunning: boolean;
+  readonly reason: PlacementReason;
+}
+
+/**
+ * The throw-away pod the decision is made for (spec §2.1): the template's spec with the automatic
+ * tolerations. Build it once per DaemonSet and pass it to {@link nodeShouldRunDaemonPod}.
+ */
+export function placementPod(ds: DaemonSet): Pod {
+  const spec = ds.spec?.template.spec ?? { containers: [] };
+  return {
+    metadata: {
+      namespace: ds.metadata?.namespace ?? '',
+      ...(ds.spec?.template.metadata?.labels ? { labels: ds.spec.template.metadata.labels } : {}),
+    },
+    spec: { ...spec, tolerations: withDaemonPodTolerations(spec.tolerations, spec.hostNetwork === true) },
+  };
+}
+
+const NO_SCHEDULE_OR_EXECUTE = (t: Taint): boolean => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+const NO_EXECUTE = (t: Taint): boolean => t.effect === 'NoExecute';
+
+/** spec §2.2. `pod` defaults to {@link placementPod}(ds). */
+export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet, pod: Pod = placementPod(ds)): Placement {
+  const nodeName = node.metadata?.name ?? '';
+  const wanted = pod.spec?.nodeName;
+  if (wanted && wanted !== nodeName) {
+    return { shouldRun: false, shouldContinueRunning: false, reason: { kind: 'nodeName', nodeName: wanted } };
+  }
+  const fit = explainNodeAffinity(pod, node);
+  if (!fit.ok) {
+    return {
+      shouldRun: false,
+      shouldContinueRunning: false,
+      reason: { kind: fit.reason, detail: fit.detail },
+    };
+  }
+  const taints = node.spec?.taints ?? [];
+  const tolerations = pod.spec?.tolerations ?? [];
+  const untolerated = findMatchingUntoleratedTaint(taints, tolerations, NO_SCHEDULE_OR_EXECUTE);
+  if (!untolerated) return { shouldRun: true, shouldContinueRunning: true, reason: { kind: 'eligible' } };
+  const evicting =
+    untolerated.effect === 'NoExecute'
+      ? untolerated
+      : findMatchingUntoleratedTaint(taints, tolerations, NO_EXECUTE);
+  return {
+    shouldRun: false,
+    shouldContinueRunning: evicting === undefined,
+    reason: { kind: 'taint', taint: evicting ?? untolerated },
+  };
+}

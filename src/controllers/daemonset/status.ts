@@ -1,0 +1,134 @@
+/**
+ * Status (spec §5): recomputed from scratch every sync from the claimed pods and the node list,
+ * written only when something changed, on a copy of the cached object so client-written
+ * conditions survive; one retry after re-reading on failure.
+ */
+import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
+import { resources } from '../../api/resources.js';
+import type { DaemonSetContext } from './context.js';
+import type { NodeToDaemonPods } from './manage.js';
+import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
+import { comparePodsForKeep, isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
+
+export const STATUS_UPDATE_RETRIES = 1;
+
+export interface DaemonSetCounters {
+  readonly desiredNumberScheduled: number;
+  readonly currentNumberScheduled: number;
+  readonly numberMisscheduled: number;
+  readonly numberReady: number;
+  readonly numberAvailable: number;
+  readonly updatedNumberScheduled: number;
+  readonly numberUnavailable: number;
+}
+
+/** The seven counters, exactly as upstream counts them (only the first pod per node is inspected). */
+export function computeStatus(
+  ds: DaemonSet,
+  nodes: readonly Node[],
+  nodeToDaemonPods: NodeToDaemonPods,
+  hash: string,
+  now: number,
+): DaemonSetCounters {
+  const sim = placementPod(ds);
+  const gen = templateGeneration(ds);
+  const minReady = ds.spec?.minReadySeconds ?? 0;
+  let desired = 0;
+  let current = 0;
+  let misscheduled = 0;
+  let ready = 0;
+  let available = 0;
+  let updated = 0;
+  for (const node of nodes) {
+    const { shouldRun } = nodeShouldRunDaemonPod(node, ds, sim);
+    const pods = nodeToDaemonPods.get(node.metadata?.name ?? '') ?? [];
+    if (shouldRun) {
+      desired++;
+      if (pods.length === 0) continue;
+      current++;
+      const first = [...pods].sort(comparePodsForKeep)[0];
+      if (!first) continue;
+      if (isPodReady(first)) {
+        ready++;
+        if (isPodAvailable(first, minReady, now)) available++;
+      }
+      if (isPodUpdated(first, hash, gen)) updated++;
+    } else if (pods.length > 0) {
+      misscheduled++;
+    }
+  }
+  return {
+    desiredNumberScheduled: desired,
+    currentNumberScheduled: current,
+    numberMisscheduled: misscheduled,
+    numberReady: ready,
+    numberAvailable: available,
+    updatedNumberScheduled: updated,
+    numberUnavailable: desired - available,
+  };
+}
+
+function sameCounters(s: DaemonSetStatus | undefined, c: DaemonSetCounters): boolean {
+  return (
+    (s?.desiredNumberScheduled ?? 0) === c.desiredNumberScheduled &&
+    (s?.currentNumberScheduled ?? 0) === c.currentNumberScheduled &&
+    (s?.numberMisscheduled ?? 0) === c.numberMisscheduled &&
+    (s?.numberReady ?? 0) === c.numberReady &&
+    (s?.numberAvailable ?? 0) === c.numberAvailable &&
+    (s?.updatedNumberScheduled ?? 0) === c.updatedNumberScheduled &&
+    (s?.numberUnavailable ?? 0) === c.numberUnavailable
+  );
+}
+
+/** storeDaemonSetStatus: skip when unchanged; else UpdateStatus, re-read and retry once on failure. */
+export async function storeDaemonSetStatus(
+  ctx: DaemonSetContext,
+  ds: DaemonSet,
+  counters: DaemonSetCounters,
+  updateObservedGen: boolean,
+): Promise<void> {
+  const generation = ds.metadata?.generation ?? 0;
+  if (sameCounters(ds.status, counters) && (ds.status?.observedGeneration ?? 0) >= generation) return;
+  let toUpdate: DaemonSet = ds;
+  for (let i = 0; ; i++) {
+    const status: DaemonSetStatus = {
+      ...(toUpdate.status ?? {
+        currentNumberScheduled: 0,
+        desiredNumberScheduled: 0,
+        numberMisscheduled: 0,
+        numberReady: 0,
+      }),
+      ...counters,
+      ...(updateObservedGen ? { observedGeneration: generation } : {}),
+    };
+    try {
+      await ctx.client.updateStatus(resources.daemonsets, { ...toUpdate, status });
+      return;
+    } catch (err) {
+      if (i >= STATUS_UPDATE_RETRIES) throw err;
+    }
+    toUpdate = await ctx.client.get(
+      resources.daemonsets,
+      ds.metadata?.namespace ?? '',
+      ds.metadata?.name ?? '',
+    );
+  }
+}
+
+/** updateDaemonSetStatus: compute, store, and re-check later while pods wait out minReadySeconds. */
+export async function updateDaemonSetStatus(
+  ctx: DaemonSetContext,
+  ds: DaemonSet,
+  nodes: readonly Node[],
+  nodeToDaemonPods: NodeToDaemonPods,
+  hash: string,
+  updateObservedGen: boolean,
+): Promise<DaemonSetCounters> {
+  const counters = computeStatus(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
+  await storeDaemonSetStatus(ctx, ds, counters, updateObservedGen);
+  const minReady = ds.spec?.minReadySeconds ?? 0;
+  if (minReady > 0 && counters.numberReady !== counters.numberAvailable)
+    ctx.enqueueAfter(ds, minReady * 1000);
+  return counters;
+}
