@@ -177,8 +177,18 @@ export class MemoryRecorder implements EventRecorder {
   }
 }
 
-/** Reasons the pod-control layer emits; upstream's unit tests count only the controller's own. */
-const POD_CONTROL_REASONS = new Set(['SuccessfulCreate', 'FailedCreate', 'SuccessfulDelete', 'FailedDelete']);
+/**
+ * Reasons upstream's unit tests do not count: the pod-control layer's, and everynode's own
+ * additions (NodeExcluded, NodeBlocked), which upstream does not emit.
+ */
+const UNCOUNTED_REASONS = new Set([
+  'SuccessfulCreate',
+  'FailedCreate',
+  'SuccessfulDelete',
+  'FailedDelete',
+  'NodeExcluded',
+  'NodeBlocked',
+]);
 
 export interface SyncResult {
   readonly creates: number;
@@ -434,9 +444,7 @@ export class DsHarness {
     }
     const creates = this.client.count('create', resources.pods);
     const deletes = this.client.count('delete', resources.pods);
-    const events = this.recorder.events
-      .slice(before)
-      .filter((e) => !POD_CONTROL_REASONS.has(e.reason)).length;
+    const events = this.recorder.events.slice(before).filter((e) => !UNCOUNTED_REASONS.has(e.reason)).length;
     await settle();
     return { creates, deletes, events, error };
   }

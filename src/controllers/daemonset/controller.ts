@@ -38,6 +38,7 @@ import { cleanupHistory, constructHistory } from './history.js';
 import { decideAll, groupPodsByNode } from './manage.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { nodeShouldRunDaemonPod } from './placement.js';
+import { NodeDecisionReporter } from './node-events.js';
 import { updateDaemonSetStatus } from './status.js';
 import { syncNodes } from './sync-nodes.js';
 import { rollingUpdate } from './update.js';
@@ -98,6 +99,7 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
   private readonly revisionInformer: Informer<ControllerRevision>;
+  private readonly nodeReporter: NodeDecisionReporter;
   private workers: Promise<void> | undefined;
   private gcTimer: TimerHandle | undefined;
 
@@ -121,6 +123,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     });
     this.expectations = new ControllerExpectations(clock);
     this.failedPodsBackoff = new Backoff(clock);
+    this.nodeReporter = new NodeDecisionReporter(options.recorder);
     this.ctx = {
       client: options.client,
       clock,
@@ -194,6 +197,7 @@ export class DaemonSetsController implements Controller, Reconciler {
 
   private onDaemonSetDelete(ds: DaemonSet): void {
     const key = dsKey(ds);
+    this.nodeReporter.forget(ds.metadata?.uid ?? '');
     this.expectations.deleteExpectations(key);
     this.queue.add(key);
   }
@@ -396,6 +400,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       const pods = await claimPods();
       const nodeToDaemonPods = groupPodsByNode(pods, false);
       const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
+      this.nodeReporter.report(ds, nodes, decision.placements);
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
       if (this.expectations.satisfiedExpectations(key)) {
         if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {

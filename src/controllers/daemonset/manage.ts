@@ -52,6 +52,11 @@ export interface NodeDecision {
   readonly podsToDelete: Pod[];
 }
 
+export interface ManageDecision extends NodeDecision {
+  /** Every node's placement, by node name. */
+  readonly placements: Map<string, Placement>;
+}
+
 /** The failed-pod back-off key: DaemonSet UID, observed generation and node. */
 export function failedPodsBackoffKey(ds: DaemonSet, nodeName: string): string {
   return `${ds.metadata?.uid ?? ''}/${ds.status?.observedGeneration ?? 0}/${nodeName}`;
@@ -162,23 +167,19 @@ export function decideAll(
   nodes: readonly Node[],
   nodeToDaemonPods: NodeToDaemonPods,
   hash: string,
-): NodeDecision {
+): ManageDecision {
   const sim = placementPod(ds);
   const nodesNeedingPods: string[] = [];
   const podsToDelete: Pod[] = [];
+  const placements = new Map<string, Placement>();
   for (const node of nodes) {
-    const d = podsShouldBeOnNode(
-      ctx,
-      node,
-      nodeShouldRunDaemonPod(node, ds, sim),
-      nodeToDaemonPods,
-      ds,
-      hash,
-    );
+    const placement = nodeShouldRunDaemonPod(node, ds, sim);
+    placements.set(node.metadata?.name ?? '', placement);
+    const d = podsShouldBeOnNode(ctx, node, placement, nodeToDaemonPods, ds, hash);
     nodesNeedingPods.push(...d.nodesNeedingPods);
     podsToDelete.push(...d.podsToDelete);
   }
   podsToDelete.push(...unscheduledPodsWithoutNode(nodes, nodeToDaemonPods));
   ctx.logger.trace({ ds: dsKey(ds), create: nodesNeedingPods.length, delete: podsToDelete.length }, 'manage');
-  return { nodesNeedingPods, podsToDelete };
+  return { nodesNeedingPods, podsToDelete, placements };
 }

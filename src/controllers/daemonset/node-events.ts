@@ -1,0 +1,77 @@
+/**
+ * Beyond upstream: a DaemonSet tells, through events, when a node becomes excluded (no pod, any pod
+ * removed) or blocked (no new pod; an existing one is kept) for a new reason. Events are
+ * rate-limited per sync: a few named nodes, then one summary, so a 5,000-node cluster whose
+ * nodeSelector matches 10 nodes produces a handful of events, not thousands.
+ */
+import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
+import type { EventRecorder } from '../../client/events.js';
+import { explainPlacement } from './explain.js';
+import type { Placement } from './placement.js';
+
+export const NODE_EXCLUDED_REASON = 'NodeExcluded';
+export const NODE_BLOCKED_REASON = 'NodeBlocked';
+/** Named-node events per kind and sync before a summary takes over. */
+export const MAX_NODE_EVENTS_PER_SYNC = 5;
+
+export class NodeDecisionReporter {
+  /** DaemonSet UID → node → the last reported reason. */
+  private readonly last = new Map<string, Map<string, string>>();
+
+  constructor(private readonly recorder: EventRecorder) {}
+
+  forget(dsUid: string): void {
+    this.last.delete(dsUid);
+  }
+
+  report(ds: DaemonSet, nodes: readonly Node[], placements: ReadonlyMap<string, Placement>): void {
+    const uid = ds.metadata?.uid ?? '';
+    let seen = this.last.get(uid);
+    if (!seen) this.last.set(uid, (seen = new Map()));
+    const fresh: Record<'excluded' | 'blocked', Array<{ node: string; message: string }>> = {
+      excluded: [],
+      blocked: [],
+    };
+    const present = new Set<string>();
+    for (const node of nodes) {
+      const nodeName = node.metadata?.name ?? '';
+      present.add(nodeName);
+      const p = placements.get(nodeName);
+      if (!p || p.shouldRun) {
+        seen.delete(nodeName);
+        continue;
+      }
+      const kind = p.shouldContinueRunning ? 'blocked' : 'excluded';
+      const message = explainPlacement(p, node);
+      const key = `${kind}:${message}`;
+      if (seen.get(nodeName) === key) continue;
+      seen.set(nodeName, key);
+      fresh[kind].push({ node: nodeName, message });
+    }
+    for (const n of [...seen.keys()]) if (!present.has(n)) seen.delete(n);
+    this.emit(ds, NODE_EXCLUDED_REASON, 'excluded', fresh.excluded);
+    this.emit(ds, NODE_BLOCKED_REASON, 'blocked', fresh.blocked);
+  }
+
+  private emit(
+    ds: DaemonSet,
+    reason: string,
+    verb: string,
+    items: ReadonlyArray<{ node: string; message: string }>,
+  ): void {
+    for (const item of items.slice(0, MAX_NODE_EVENTS_PER_SYNC)) {
+      this.recorder.event(ds, 'Normal', reason, `Node ${item.node} ${verb}: ${item.message}`);
+    }
+    const rest = items.length - MAX_NODE_EVENTS_PER_SYNC;
+    if (rest > 0) {
+      const sample = items.slice(MAX_NODE_EVENTS_PER_SYNC, MAX_NODE_EVENTS_PER_SYNC + 3).map((i) => i.node);
+      this.recorder.event(
+        ds,
+        'Normal',
+        reason,
+        `${rest} more node(s) ${verb} (${sample.join(', ')}${rest > sample.length ? ', …' : ''}); see everynode explain`,
+      );
+    }
+  }
+}
