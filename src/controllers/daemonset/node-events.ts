@@ -28,7 +28,7 @@ export class NodeDecisionReporter {
   report(ds: DaemonSet, nodes: readonly Node[], placements: ReadonlyMap<string, Placement>): void {
     const uid = ds.metadata?.uid ?? '';
     let seen = this.last.get(uid);
-    if (!seen) this.last.set(uid, (seen = new Map()));
+    if (!seen) this.last.set(uid, (seen = new Map<string, string>()));
     const fresh: Record<'excluded' | 'blocked', Array<{ node: string; message: string }>> = {
       excluded: [],
       blocked: [],
