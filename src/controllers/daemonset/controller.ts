@@ -35,7 +35,9 @@ import {
 } from './context.js';
 import { ControllerExpectations } from './expectations.js';
 import { cleanupHistory, constructHistory } from './history.js';
-import { decideAll, groupPodsByNode } from './manage.js';
+import { decideAll, failedPodsBackoffKey, groupPodsByNode } from './manage.js';
+import { explainDaemonSet } from './explain.js';
+import type { NodeExplanation } from './explain.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { nodeShouldRunDaemonPod } from './placement.js';
 import { NodeDecisionReporter } from './node-events.js';
@@ -345,6 +347,25 @@ export class DaemonSetsController implements Controller, Reconciler {
     return this.nodeInformer
       .list()
       .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+  }
+
+  /**
+   * Explains every node for a DaemonSet from this controller's caches, including failed-pod
+   * back-offs only the controller knows. Undefined when the DaemonSet is not in the cache.
+   */
+  explain(namespace: string, name: string): NodeExplanation[] | undefined {
+    const ds = this.dsInformer.get(namespace, name);
+    if (!ds) return undefined;
+    const pods = this.podInformer.list().filter((p) => p.metadata?.namespace === namespace);
+    return explainDaemonSet(ds, this.nodeInformer.list(), pods, {
+      now: this.options.clock.now(),
+      backoffUntil: (node) => {
+        const key = failedPodsBackoffKey(ds, node);
+        return this.failedPodsBackoff.isInBackOffSinceUpdate(key)
+          ? this.failedPodsBackoff.until(key)
+          : undefined;
+      },
+    });
   }
 
   /**
