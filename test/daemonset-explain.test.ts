@@ -119,7 +119,7 @@ describe('explainDaemonSet', () => {
             nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }],
           },
         },
-      } as never;
+      };
     });
     const e = explainOne(ds, newNode('n', { zone: 'b' }), []);
     assert.equal(e.state, 'Excluded');
