@@ -158,7 +158,7 @@ describe('DaemonSets on an embedded cluster (the seeds)', () => {
       );
       assert.equal(
         ev.message,
-        'Node control-plane blocked: untolerated taint node-role.kubernetes.io/control-plane:NoSchedule: no new pod is placed, an existing pod is kept',
+        'Node control-plane: untolerated taint node-role.kubernetes.io/control-plane:NoSchedule: no pod is placed',
       );
     } finally {
       await c.cluster.stop();

@@ -1262,3 +1262,51 @@ describe('DaemonSet controller: claiming, surge and status', () => {
       }));
   }
 });
+
+describe('DaemonSet controller: beyond upstream', () => {
+  test('NodeExcluded events name a few nodes, then summarise; an unchanged reason is not repeated', () =>
+    withHarness(async (h) => {
+      h.addNodes(20);
+      h.createDaemonSet(ds('RollingUpdate', (d) => (templateSpec(d).nodeSelector = { ssd: 'true' })));
+      await h.sync();
+      const excluded = () =>
+        h.recorder.events.filter((e) => e.reason === 'NodeExcluded').map((e) => e.message);
+      assert.deepEqual(excluded(), [
+        'Node node-0: excluded by nodeSelector ssd=true (node has no such label)',
+        'Node node-1: excluded by nodeSelector ssd=true (node has no such label)',
+        'Node node-10: excluded by nodeSelector ssd=true (node has no such label)',
+        'Node node-11: excluded by nodeSelector ssd=true (node has no such label)',
+        'Node node-12: excluded by nodeSelector ssd=true (node has no such label)',
+        '15 more node(s) excluded (node-13, node-14, node-15, …)',
+      ]);
+      await h.sync();
+      assert.equal(excluded().length, 6, 'nothing new on the next sync');
+      const n = h.store.get(resources.nodes, '', 'node-3')!;
+      h.store.update(resources.nodes, { ...n, metadata: { ...n.metadata, labels: { ssd: 'false' } } });
+      await h.sync();
+      assert.deepEqual(excluded().slice(6), [
+        'Node node-3: excluded by nodeSelector ssd=true (node has ssd=false)',
+      ]);
+    }));
+
+  test('NodeBlocked: a NoSchedule taint on a node with a running pod', () =>
+    withHarness(async (h) => {
+      h.addNodes(2);
+      const d = h.createDaemonSet(newDaemonSet());
+      h.addPod({ name: 'p0', nodeName: 'node-0', owner: d });
+      h.addPod({ name: 'p1', nodeName: 'node-1', owner: d });
+      await h.sync();
+      const n = h.store.get(resources.nodes, '', 'node-1')!;
+      h.store.update(resources.nodes, {
+        ...n,
+        spec: { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] },
+      });
+      await h.sync();
+      assert.deepEqual(
+        h.recorder.events.filter((e) => e.reason === 'NodeBlocked').map((e) => e.message),
+        [
+          'Node node-1: untolerated taint dedicated=infra:NoSchedule: no new pod is placed, the existing pod is kept',
+        ],
+      );
+    }));
+});

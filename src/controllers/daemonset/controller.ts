@@ -421,7 +421,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       const pods = await claimPods();
       const nodeToDaemonPods = groupPodsByNode(pods, false);
       const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
-      this.nodeReporter.report(ds, nodes, decision.placements);
+      this.nodeReporter.report(ds, nodes, decision.placements, new Set(nodeToDaemonPods.keys()));
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
       if (this.expectations.satisfiedExpectations(key)) {
         if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {

@@ -127,14 +127,12 @@ function placementMessage(reason: PlacementReason, node: Node): { code: NodeReas
 const name = (p: Pod | undefined): string => p?.metadata?.name ?? '';
 
 /** Why a node is excluded or blocked, as one phrase (used by events). */
-export function explainPlacement(placement: Placement, node: Node): string {
+export function explainPlacement(placement: Placement, node: Node, hasPod: boolean): string {
   const why = placementMessage(placement.reason, node).message;
-  if (placement.reason.kind === 'taint') {
-    return placement.shouldContinueRunning
-      ? `${why}: no new pod is placed, an existing pod is kept`
-      : `${why}: pods are removed`;
+  if (placement.reason.kind === 'taint' && placement.shouldContinueRunning) {
+    return hasPod ? `${why}: no new pod is placed, the existing pod is kept` : `${why}: no pod is placed`;
   }
-  return why;
+  return hasPod ? `${why}: the pod is removed` : why;
 }
 
 /**

@@ -25,7 +25,12 @@ export class NodeDecisionReporter {
     this.last.delete(dsUid);
   }
 
-  report(ds: DaemonSet, nodes: readonly Node[], placements: ReadonlyMap<string, Placement>): void {
+  report(
+    ds: DaemonSet,
+    nodes: readonly Node[],
+    placements: ReadonlyMap<string, Placement>,
+    nodesWithPods: ReadonlySet<string>,
+  ): void {
     const uid = ds.metadata?.uid ?? '';
     let seen = this.last.get(uid);
     if (!seen) this.last.set(uid, (seen = new Map<string, string>()));
@@ -43,7 +48,7 @@ export class NodeDecisionReporter {
         continue;
       }
       const kind = p.shouldContinueRunning ? 'blocked' : 'excluded';
-      const message = explainPlacement(p, node);
+      const message = explainPlacement(p, node, nodesWithPods.has(nodeName));
       const key = `${kind}:${message}`;
       if (seen.get(nodeName) === key) continue;
       seen.set(nodeName, key);
@@ -61,7 +66,7 @@ export class NodeDecisionReporter {
     items: ReadonlyArray<{ node: string; message: string }>,
   ): void {
     for (const item of items.slice(0, MAX_NODE_EVENTS_PER_SYNC)) {
-      this.recorder.event(ds, 'Normal', reason, `Node ${item.node} ${verb}: ${item.message}`);
+      this.recorder.event(ds, 'Normal', reason, `Node ${item.node}: ${item.message}`);
     }
     const rest = items.length - MAX_NODE_EVENTS_PER_SYNC;
     if (rest > 0) {
@@ -70,7 +75,7 @@ export class NodeDecisionReporter {
         ds,
         'Normal',
         reason,
-        `${rest} more node(s) ${verb} (${sample.join(', ')}${rest > sample.length ? ', …' : ''}); see everynode explain`,
+        `${rest} more node(s) ${verb} (${sample.join(', ')}${rest > sample.length ? ', …' : ''})`,
       );
     }
   }
