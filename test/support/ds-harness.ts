@@ -45,6 +45,12 @@ export class CountingClient implements Client {
   failDaemonSetGets = 0;
   /** Make GET of DaemonSets answer NotFound (cache says alive, API says gone). */
   daemonSetsGone = false;
+  /**
+   * Return from a pod create or delete only once the informers have seen it — what upstream's
+   * fake pod control does (it writes its pod store and observes the expectation before
+   * returning), so one sync sees its own writes as upstream's unit tests assume.
+   */
+  observeWrites = true;
   private podsCreated = 0;
 
   constructor(private readonly inner: Client) {}
@@ -55,6 +61,12 @@ export class CountingClient implements Client {
 
   reset(): void {
     this.calls.clear();
+  }
+
+  private async observed<T>(type: ResourceType, write: Promise<T>): Promise<T> {
+    const result = await write;
+    if (this.observeWrites && type === (resources.pods as ResourceType)) await settle();
+    return result;
   }
 
   private note(verb: string, type: ResourceType): void {
@@ -88,7 +100,7 @@ export class CountingClient implements Client {
         new ApiError({ reason: 'Forbidden', code: 403, message: 'exceeded quota: injected' }),
       );
     }
-    return this.inner.create(type, obj, options);
+    return this.observed(type, this.inner.create(type, obj, options));
   }
   update<T extends KubeObject>(type: ResourceType<T>, obj: T, options?: ClientWriteOptions): Promise<T> {
     this.note('update', type);
@@ -112,7 +124,7 @@ export class CountingClient implements Client {
     options?: ClientDeleteOptions,
   ): Promise<T> {
     this.note('delete', type);
-    return this.inner.delete(type, namespace, name, options);
+    return this.observed(type, this.inner.delete(type, namespace, name, options));
   }
   deleteCollection<T extends KubeObject>(
     type: ResourceType<T>,

@@ -404,6 +404,8 @@ export class DaemonSetsController implements Controller, Reconciler {
 
     const ctx = this.ctx;
     const gate = new AdoptionGate(ctx, ds);
+    // Each phase reads the cache afresh once earlier phases wrote: as upstream, the rolling update
+    // and the status see the pods manage() just created or deleted when the cache already does.
     let claimed: Pod[] | undefined;
     const claimPods = async (): Promise<Pod[]> =>
       (claimed ??= await claimObjects(ctx, ds, resources.pods, this.podInformer, gate));
@@ -423,19 +425,21 @@ export class DaemonSetsController implements Controller, Reconciler {
       const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
       this.nodeReporter.report(ds, nodes, decision.placements, new Set(nodeToDaemonPods.keys()));
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
+      if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) claimed = undefined;
       if (this.expectations.satisfiedExpectations(key)) {
         if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-          await rollingUpdate(ctx, ds, nodes, nodeToDaemonPods, hash);
+          const fresh = groupPodsByNode(await claimPods(), false);
+          if (await rollingUpdate(ctx, ds, nodes, fresh, hash)) claimed = undefined;
         }
       }
-      await cleanupHistory(ctx, ds, history, pods);
+      await cleanupHistory(ctx, ds, history, await claimPods());
     } catch (err) {
       manageError = err;
     }
 
     let statusError: unknown;
     try {
-      const pods = claimed ?? (await claimPods());
+      const pods = await claimPods();
       await updateDaemonSetStatus(ctx, ds, nodes, groupPodsByNode(pods, false), hash, true);
     } catch (err) {
       statusError = err;

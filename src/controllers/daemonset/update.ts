@@ -148,15 +148,16 @@ export function planRollingUpdate(
   return { podsToDelete, nodesNeedingPods: [...allowedNew, ...candidateNew.slice(0, remaining)] };
 }
 
-/** rollingUpdate: plan, then act through syncNodes (expectations, slow start, burst). */
+/** rollingUpdate: plan, then act through syncNodes (expectations, slow start, burst). True if it wrote. */
 export async function rollingUpdate(
   ctx: DaemonSetContext,
   ds: DaemonSet,
   nodes: readonly Node[],
   nodeToDaemonPods: NodeToDaemonPods,
   hash: string,
-): Promise<void> {
+): Promise<boolean> {
   const plan = planRollingUpdate(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
-  if (plan.podsToDelete.length === 0 && plan.nodesNeedingPods.length === 0) return;
+  if (plan.podsToDelete.length === 0 && plan.nodesNeedingPods.length === 0) return false;
   await syncNodes(ctx, ds, plan.podsToDelete, plan.nodesNeedingPods, hash);
+  return true;
 }
