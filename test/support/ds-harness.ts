@@ -260,7 +260,14 @@ export class DsHarness {
     // `legacyObjects` admits DaemonSets apps/v1 validation would refuse (e.g. an empty selector),
     // as objects created through older API versions can be.
     const strategies = options.legacyObjects
-      ? { ...defaultStrategies, DaemonSet: { ...defaultStrategies['DaemonSet']!, validateCreate: () => [] } }
+      ? {
+          ...defaultStrategies,
+          DaemonSet: {
+            ...defaultStrategies['DaemonSet']!,
+            validateCreate: () => [],
+            validateUpdate: () => [],
+          },
+        }
       : defaultStrategies;
     this.store = new ObjectStore({ clock: this.clock, strategies, random: seededRandom(11) });
     for (const name of ['default', 'kube-system', 'other'])
