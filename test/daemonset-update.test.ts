@@ -13,6 +13,7 @@ import { controlledHistories } from '../src/controllers/daemonset/history.js';
 import { AdoptionGate } from '../src/controllers/daemonset/claim.js';
 import type { DaemonSetContext } from '../src/controllers/daemonset/context.js';
 import { rfc3339 } from '../src/util/clock.js';
+import { errorMessage } from '../src/util/log.js';
 import type { Mutable } from '../src/util/objects.js';
 import { DsHarness, newDaemonSet, newNode } from './support/ds-harness.js';
 import type { HarnessOptions } from './support/ds-harness.js';
@@ -33,7 +34,7 @@ function rolling(ru: RollingUpdate, mutate: (d: Mutable<DaemonSet>) => void = ()
   const d = JSON.parse(JSON.stringify(newDaemonSet())) as Mutable<DaemonSet>;
   d.spec!.updateStrategy = { type: 'RollingUpdate', rollingUpdate: ru };
   mutate(d);
-  return d as DaemonSet;
+  return d;
 }
 
 function setImage(h: DsHarness, image: string): void {
@@ -55,7 +56,7 @@ async function step(h: DsHarness, creates: number, deletes: number, label = ''):
   assert.deepEqual(
     [r.creates, r.deletes],
     [creates, deletes],
-    `${label} expected (${creates},${deletes}), got (${r.creates},${r.deletes})${r.error ? `: ${String(r.error)}` : ''}`,
+    `${label} expected (${creates},${deletes}), got (${r.creates},${r.deletes})${r.error ? `: ${errorMessage(r.error)}` : ''}`,
   );
 }
 
