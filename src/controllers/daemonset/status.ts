@@ -4,7 +4,8 @@
  * conditions survive; one retry after re-reading on failure.
  */
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import type { Node } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { parseTime } from '../../util/clock.js';
 import { resources } from '../../api/resources.js';
 import type { DaemonSetContext } from './context.js';
 import type { NodeToDaemonPods } from './manage.js';
@@ -12,6 +13,11 @@ import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
 import { comparePodsForKeep, isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
 
 export const STATUS_UPDATE_RETRIES = 1;
+
+function readySince(pod: Pod): number | undefined {
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True');
+  return ready ? parseTime(ready.lastTransitionTime) : undefined;
+}
 
 export interface DaemonSetCounters {
   readonly desiredNumberScheduled: number;
@@ -128,7 +134,21 @@ export async function updateDaemonSetStatus(
   const counters = computeStatus(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
   await storeDaemonSetStatus(ctx, ds, counters, updateObservedGen);
   const minReady = ds.spec?.minReadySeconds ?? 0;
-  if (minReady > 0 && counters.numberReady !== counters.numberAvailable)
-    ctx.enqueueAfter(ds, minReady * 1000);
+  if (minReady > 0) {
+    // Upstream re-checks after minReadySeconds when ready ≠ available. Surge pairs and rolling
+    // updates also wait on pods the counters do not inspect (only the first pod per node counts),
+    // so wake up when the next Ready pod of any kind becomes available.
+    const now = ctx.clock.now();
+    let next = counters.numberReady !== counters.numberAvailable ? now + minReady * 1000 : Infinity;
+    for (const pods of nodeToDaemonPods.values()) {
+      for (const pod of pods) {
+        const since = readySince(pod);
+        if (since === undefined) continue;
+        const at = since + minReady * 1000 + 1;
+        if (at > now) next = Math.min(next, at);
+      }
+    }
+    if (next !== Infinity) ctx.enqueueAfter(ds, next - now);
+  }
   return counters;
 }
