@@ -11,6 +11,12 @@ export interface EventuallyOptions {
   readonly clock?: FakeClock;
   readonly stepMs?: number;
   readonly what?: string;
+  /**
+   * Before each advance of the fake clock, wait until this revision stops moving: time only moves
+   * once the cluster has done everything it can at the current instant (as a real cluster would,
+   * long before the next heartbeat).
+   */
+  readonly quiesce?: () => number;
 }
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -25,8 +31,22 @@ export async function eventually<T>(
     const v = fn();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
+    if (options.quiesce) await quiesce(options.quiesce);
     if (options.clock) options.clock.advance(options.stepMs ?? 1_000);
     await tick(options.clock ? 1 : 5);
+  }
+}
+
+/** Waits until `revision()` is unchanged across a few event-loop turns (bounded). */
+export async function quiesce(revision: () => number, maxMs = 10_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = revision();
+  let stable = 0;
+  while (stable < 3 && Date.now() < deadline) {
+    await new Promise((r) => setImmediate(r));
+    const now = revision();
+    stable = now === last ? stable + 1 : 0;
+    last = now;
   }
 }
 
