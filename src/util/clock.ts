@@ -33,14 +33,18 @@ interface FakeTimer {
   cancelled: boolean;
 }
 
+const before = (a: FakeTimer, b: FakeTimer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
 /**
- * A clock that only moves when told. `advance` fires due timers in time order; callbacks that
- * schedule new timers inside the advanced window fire too.
+ * A clock that only moves when told. `advance` fires due timers in time order (ties in the order
+ * they were set); callbacks that schedule new timers inside the advanced window fire too.
  */
 export class FakeClock implements Clock {
   private current: number;
-  private timers: FakeTimer[] = [];
+  /** Min-heap of timers by (at, seq); cancelled timers are dropped when they surface. */
+  private heap: FakeTimer[] = [];
   private seq = 0;
+  private live = 0;
 
   constructor(start: number | string | Date = '2026-01-01T00:00:00Z') {
     this.current = typeof start === 'number' ? start : new Date(start).getTime();
@@ -52,31 +56,34 @@ export class FakeClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const timer: FakeTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
-    this.timers.push(timer);
+    this.push(timer);
+    this.live++;
     return {
       cancel: () => {
-        timer.cancelled = true;
+        if (!timer.cancelled) {
+          timer.cancelled = true;
+          this.live--;
+        }
       },
     };
   }
 
   /** Number of timers still waiting. */
   pending(): number {
-    return this.timers.filter((t) => !t.cancelled).length;
+    return this.live;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */
   advance(ms: number): void {
     const target = this.current + ms;
     for (;;) {
-      this.timers = this.timers.filter((t) => !t.cancelled);
-      let next: FakeTimer | undefined;
-      for (const t of this.timers) {
-        if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
-      }
-      if (!next) break;
-      this.current = Math.max(this.current, next.at);
+      const next = this.heap[0];
+      if (!next || next.at > target) break;
+      this.pop();
+      if (next.cancelled) continue;
       next.cancelled = true;
+      this.live--;
+      this.current = Math.max(this.current, next.at);
       next.fn();
     }
     this.current = target;
@@ -86,6 +93,47 @@ export class FakeClock implements Clock {
   set(time: number | string | Date): void {
     const t = typeof time === 'number' ? time : new Date(time).getTime();
     if (t > this.current) this.advance(t - this.current);
+  }
+
+  private push(t: FakeTimer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = h[parent] as FakeTimer;
+      if (!before(t, p)) break;
+      h[i] = p;
+      i = parent;
+    }
+    h[i] = t;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop();
+    if (h.length === 0 || !last) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      let mv = last;
+      const lv = h[l];
+      const rv = h[r];
+      if (lv && before(lv, mv)) {
+        m = l;
+        mv = lv;
+      }
+      if (rv && before(rv, mv)) {
+        m = r;
+        mv = rv;
+      }
+      if (m === i) break;
+      h[i] = mv;
+      i = m;
+    }
+    h[i] = last;
   }
 }
 
