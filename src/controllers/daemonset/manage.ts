@@ -81,6 +81,7 @@ export function podsShouldBeOnNode(
     nodesNeedingPods.push(nodeName);
   } else if (placement.shouldContinueRunning) {
     const running: Pod[] = [];
+    let backingOff = false;
     for (const pod of daemonPods ?? []) {
       if (pod.metadata?.deletionTimestamp) continue;
       const ns = pod.metadata?.namespace ?? '';
@@ -95,6 +96,7 @@ export function podsShouldBeOnNode(
             'deleting failed pod is limited by back-off',
           );
           ctx.enqueueAfter(ds, Math.max(1, until - now));
+          backingOff = true;
           continue;
         }
         ctx.failedPodsBackoff.next(key, now);
@@ -123,7 +125,10 @@ export function podsShouldBeOnNode(
         podsToDelete.push(...running.slice(1));
       }
     } else if (running.length === 0) {
-      if (placement.shouldRun) nodesNeedingPods.push(nodeName);
+      // (changed) A failed pod still in back-off occupies the node: upstream would create a
+      // replacement here on every sync, a hot loop when each new pod fails at once
+      // (kubernetes/kubernetes#124388).
+      if (placement.shouldRun && !backingOff) nodesNeedingPods.push(nodeName);
     } else if (running.length > 1) {
       running.sort(comparePodsForKeep);
       let oldestNew: Pod | undefined;
