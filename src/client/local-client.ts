@@ -2,12 +2,12 @@
  * The in-process Client: the Client contract served straight from a Store, with the same error
  * types and asynchronous behaviour an HTTP client has, so controllers cannot tell the difference.
  */
-import type { KubeObject, MutableObject, ResourceType } from '../api/resources.js';
+import type { KubeObject, ResourceType } from '../api/resources.js';
 import { resources } from '../api/resources.js';
-import { ApiError, NotFoundError, isConflict, isNotFound } from '../api/errors.js';
+import { ApiError, NotFoundError, isNotFound } from '../api/errors.js';
 import { parseSelector } from '../api/labels.js';
 import { parseFieldSelector } from '../api/fields.js';
-import { applyJsonPatch, applyMergePatch } from '../api/patch.js';
+import { patchObject } from '../store/patch-object.js';
 import type { ListOptions, Store } from '../store/types.js';
 import type {
   Client,
@@ -30,23 +30,7 @@ export function toStoreListOptions(options: ClientListOptions = {}): ListOptions
   };
 }
 
-/** Applies a patch of any supported type to an object (the apiserver's patch step). */
-export function applyPatch(current: KubeObject, patchType: PatchType, patch: unknown): MutableObject {
-  switch (patchType) {
-    case 'merge':
-      return applyMergePatch(current, patch) as MutableObject;
-    case 'json':
-      return applyJsonPatch(current, patch) as MutableObject;
-    default:
-      throw new ApiError({
-        reason: 'UnsupportedMediaType',
-        code: 415,
-        message: `patch type ${patchType} is not supported by the in-process client`,
-      });
-  }
-}
 
-const PATCH_CONFLICT_RETRIES = 5;
 
 export class LocalClient implements Client {
   constructor(private readonly store: Store) {}
@@ -188,29 +172,10 @@ export class LocalClient implements Client {
     options: ClientWriteOptions,
     subresource: 'status' | undefined,
   ): T {
-    for (let attempt = 0; ; attempt++) {
-      const current = this.store.get(type, namespace, name);
-      if (!current) throw new NotFoundError(type.resource, type.group, name);
-      const patched = applyPatch(current, patchType, patch);
-      // Merge patches share untouched (frozen) subtrees with the stored object: copy what we set.
-      const m = (patched.metadata = { ...(patched.metadata ?? {}) });
-      // A patch that names a resourceVersion is conditional; otherwise it applies to the latest state.
-      const conditional =
-        typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion ===
-        'string';
-      if (!conditional) m.resourceVersion = current.metadata?.resourceVersion ?? '';
-      m.name = name;
-      if (type.namespaced) m.namespace = namespace;
-      try {
-        return this.store.update(type, patched as T, {
-          ...dry(options),
-          ...(subresource ? { subresource } : {}),
-        });
-      } catch (err) {
-        if (!conditional && isConflict(err) && attempt < PATCH_CONFLICT_RETRIES) continue;
-        throw err;
-      }
-    }
+    return patchObject(this.store, type, namespace, name, patchType, patch, {
+      ...dry(options),
+      ...(subresource ? { subresource } : {}),
+    }).object;
   }
 
   /** Runs a synchronous store call as an asynchronous client call (errors become rejections). */
