@@ -2,7 +2,9 @@
  * The `everynode` command line. One file per command under src/cli; this file only wires them.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
 import { runDemo } from './demo.js';
+import { runUp } from './up.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -35,7 +37,74 @@ Examples:
       await runDemo({ nodes: opts.nodes, out: (line) => process.stdout.write(`${line}\n`) });
     });
 
+  program
+    .command('up')
+    .description('Start an embedded cluster with a Kubernetes API server that kubectl talks to.')
+    .option('--nodes <n>', 'simulated worker nodes', nonNegativeInt, 3)
+    .option('--control-plane', 'add a control-plane node, labelled and tainted as kubeadm does', false)
+    .option('--port <port>', 'API server port (0 picks a free one)', nonNegativeInt, 6443)
+    .option('--address <address>', 'address to bind', '127.0.0.1')
+    .option('--data-dir <dir>', 'where the kubeconfig, certificates and token live', './.everynode')
+    .option('--kubelet-profile <profile>', 'simulated kubelet behaviour: fast | realistic', 'fast')
+    .option(
+      '--controllers <list>',
+      "kube-controller-manager syntax: '*', '*,-daemonset', 'daemonset,podgc'",
+      '*',
+    )
+    .option(
+      '--insecure-http',
+      'serve plain HTTP without authentication of the transport (never on a shared host)',
+      false,
+    )
+    .option('--log-level <level>', 'silent | error | warn | info | debug', 'warn')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  everynode up                                  # 3 workers on https://127.0.0.1:6443
+  everynode up --control-plane --nodes 10 --port 0
+  everynode up --controllers '*,-daemonset'     # run the DaemonSet controller elsewhere
+  export KUBECONFIG=.everynode/kubeconfig && kubectl get nodes`,
+    )
+    .action(
+      async (opts: {
+        nodes: number;
+        controlPlane: boolean;
+        port: number;
+        address: string;
+        dataDir: string;
+        kubeletProfile: string;
+        controllers: string;
+        insecureHttp: boolean;
+        logLevel: string;
+      }) => {
+        if (opts.kubeletProfile !== 'fast' && opts.kubeletProfile !== 'realistic') {
+          throw new InvalidArgumentError(
+            `--kubelet-profile must be fast or realistic, not ${opts.kubeletProfile}`,
+          );
+        }
+        await runUp({
+          nodes: opts.nodes,
+          controlPlane: opts.controlPlane,
+          port: opts.port,
+          address: opts.address,
+          dataDir: opts.dataDir,
+          kubeletProfile: opts.kubeletProfile,
+          controllers: opts.controllers,
+          insecureHttp: opts.insecureHttp,
+          logger: pino({ level: opts.logLevel }, pino.destination(2)),
+          out: (line) => process.stdout.write(`${line}\n`),
+        });
+      },
+    );
+
   return program;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
 }
 
 await buildProgram().parseAsync(process.argv);

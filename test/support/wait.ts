@@ -64,3 +64,17 @@ export function seededRandom(seed = 1): () => number {
     return (s - 1) / 2147483646;
   };
 }
+
+/** Resolves with the first truthy result of an asynchronous check, polling in real time. */
+export async function eventuallyAsync<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
+    await tick(100);
+  }
+}

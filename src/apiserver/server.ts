@@ -1,0 +1,569 @@
+/**
+ * The Kubernetes-compatible HTTP(S) API server over a Store: discovery, OpenAPI for kubectl, CRUD,
+ * patch in four content types, watch streams, server-side Tables, bearer-token authentication.
+ * Every failure becomes a `Status` body in one place (`send` → `toStatus`).
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { KubeObject, MutableObject } from '../api/resources.js';
+import { resources } from '../api/resources.js';
+import { ApiError, BadRequestError, toStatus } from '../api/errors.js';
+import { parseSelector } from '../api/labels.js';
+import { parseFieldSelector, validateFieldSelectorForKind } from '../api/fields.js';
+import type { ListOptions, Store, WatchEvent, WatchHandle } from '../store/types.js';
+import { patchObject } from '../store/patch-object.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { errorMessage } from '../util/log.js';
+import { toTable } from './tables.js';
+import type { TableOptions } from './tables.js';
+import {
+  SERVER_VERSION,
+  aggregatedDiscovery,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+} from './discovery.js';
+import { OPENAPI_V2_CONTENT_TYPE, openApiV3Document, openApiV3Index } from './openapi.js';
+import type { ResourcePath } from './request.js';
+import { bodyKind, parseAccept, parseApiPath, parseDocument, queryOptions, readBody } from './request.js';
+import type { AcceptInfo, QueryOptions } from './request.js';
+
+export interface User {
+  readonly name: string;
+  readonly groups: readonly string[];
+}
+
+/** Maps bearer tokens to users. */
+export interface Authenticator {
+  authenticate(token: string): User | undefined;
+}
+
+export class StaticTokens implements Authenticator {
+  private readonly tokens = new Map<string, User>();
+  add(token: string, user: User): void {
+    this.tokens.set(token, user);
+  }
+  authenticate(token: string): User | undefined {
+    return this.tokens.get(token);
+  }
+}
+
+export interface ApiServerOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** HTTPS material; omitted means plain HTTP (only with an explicit --insecure-http). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Default 127.0.0.1. */
+  readonly address?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Omitted: no authentication (tests of the in-process API only). */
+  readonly authenticator?: Authenticator;
+  /** Bytes a watch may have unsent before it is closed. Default 64 MiB. */
+  readonly maxWatchBacklogBytes?: number;
+}
+
+const JSON_TYPE = 'application/json';
+
+export class ApiServer {
+  private server: HttpServer | undefined;
+  private readonly watches = new Set<{ close(): void }>();
+  private url = '';
+
+  constructor(private readonly options: ApiServerOptions) {}
+
+  /** Starts listening; resolves with the server URL. */
+  async start(): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((err: unknown) => this.send(res, err));
+    };
+    this.server = this.options.tls
+      ? createHttpsServer({ cert: this.options.tls.cert, key: this.options.tls.key }, handler)
+      : createHttpServer(handler);
+    this.server.on('tlsClientError', (err: Error) =>
+      this.options.logger.debug({ err: err.message }, 'TLS client error'),
+    );
+    this.server.keepAliveTimeout = 65_000;
+    const address = this.options.address ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(this.options.port ?? 0, address, () => resolve());
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    const host = address.includes(':') ? `[${address}]` : address;
+    this.url = `${this.options.tls ? 'https' : 'http'}://${host}:${port}`;
+    return this.url;
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    for (const w of [...this.watches]) w.close();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    this.server = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    }
+    this.authenticate(req);
+    const method = req.method ?? 'GET';
+    const accept = parseAccept(req.headers.accept);
+    const q = queryOptions(url.searchParams);
+    if (path === '/version') return this.json(res, 200, SERVER_VERSION);
+    if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
+      res.writeHead(200, { 'Content-Type': OPENAPI_V2_CONTENT_TYPE, 'Content-Length': '0' }).end();
+      return;
+    }
+    if (path === '/openapi/v3') return this.json(res, 200, openApiV3Index());
+    if (path.startsWith('/openapi/v3/')) {
+      const rest = path.slice('/openapi/v3/'.length).split('/');
+      const doc =
+        rest[0] === 'api'
+          ? openApiV3Document('', rest[1] ?? '')
+          : openApiV3Document(rest[1] ?? '', rest[2] ?? '');
+      if (!doc) throw notFound();
+      return this.json(res, 200, doc);
+    }
+    const api = parseApiPath(path);
+    switch (api.kind) {
+      case 'root':
+        if (accept.discovery) {
+          const body = aggregatedDiscovery(api.which, accept.discovery);
+          return this.json(
+            res,
+            200,
+            body,
+            `application/json;g=apidiscovery.k8s.io;v=${accept.discovery};as=APIGroupDiscoveryList`,
+          );
+        }
+        return this.json(
+          res,
+          200,
+          api.which === 'api' ? apiVersions(req.headers.host ?? '127.0.0.1') : apiGroupList(),
+        );
+      case 'groupVersion': {
+        const list = apiResourceList(api.group, api.version);
+        if (!list) throw notFound();
+        return this.json(res, 200, list);
+      }
+      case 'other':
+        throw notFound();
+      case 'resource':
+        return this.resource(req, res, method, api.path, accept, q);
+    }
+  }
+
+  private authenticate(req: IncomingMessage): void {
+    const auth = this.options.authenticator;
+    if (!auth) return;
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (m?.[1] && auth.authenticate(m[1].trim())) return;
+    throw new ApiError({ reason: 'Unauthorized', code: 401, message: 'Unauthorized' });
+  }
+
+  private async resource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    p: ResourcePath,
+    accept: AcceptInfo,
+    q: QueryOptions,
+  ): Promise<void> {
+    const { store } = this.options;
+    const { type, name, subresource } = p;
+    const namespace = p.namespace;
+    const dryRun = q.get('dryRun') === 'All';
+    if (
+      subresource &&
+      subresource !== 'status' &&
+      !(type.resource === 'pods' && ['binding', 'eviction', 'log'].includes(subresource))
+    ) {
+      throw notFound();
+    }
+    if (!name) {
+      switch (method) {
+        case 'GET':
+          if (q.bool('watch')) return this.watch(res, p, accept, q);
+          return this.list(res, p, accept, q);
+        case 'POST': {
+          const obj = await this.readObject(req, 'write');
+          const m = (obj.metadata ??= {}) as MutableObject['metadata'] & object;
+          if (type.namespaced) {
+            if (m.namespace && m.namespace !== namespace) {
+              throw new BadRequestError(
+                'the namespace of the provided object does not match the namespace sent on the request',
+              );
+            }
+            m.namespace = namespace;
+          }
+          this.checkKind(obj, p);
+          const created = store.create(type, obj, dryRun ? { dryRun: true } : {});
+          return this.object(res, 201, created, p, accept, q);
+        }
+        case 'DELETE': {
+          const opts = await this.deleteOptions(req, q);
+          const list = store.list(type, this.listOptions(p, q));
+          for (const item of list.items) {
+            try {
+              store.delete(type, item.metadata?.namespace ?? '', item.metadata?.name ?? '', opts);
+            } catch (err) {
+              if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+            }
+          }
+          return this.json(res, 200, {
+            kind: type.listKind,
+            apiVersion: type.apiVersion,
+            metadata: { resourceVersion: String(store.revision()) },
+            items: list.items,
+          });
+        }
+        default:
+          throw methodNotAllowed(method);
+      }
+    }
+    if (type.resource === 'pods' && subresource === 'binding' && method === 'POST') {
+      const binding = (await this.readObject(req, 'write')) as {
+        target?: { name?: string };
+        metadata?: { uid?: string };
+      };
+      const target = binding.target?.name;
+      if (!target) throw new BadRequestError('binding target is required');
+      store.update(
+        resources.pods,
+        {
+          metadata: { name, namespace, ...(binding.metadata?.uid ? { uid: binding.metadata.uid } : {}) },
+          spec: { nodeName: target, containers: [] },
+        },
+        { subresource: 'binding' },
+      );
+      return this.json(res, 201, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        code: 201,
+      });
+    }
+    if (type.resource === 'pods' && subresource === 'eviction' && method === 'POST') {
+      const eviction = (await this.readObject(req, 'write')) as {
+        deleteOptions?: { gracePeriodSeconds?: number };
+      };
+      store.delete(resources.pods, namespace, name, {
+        ...(eviction.deleteOptions?.gracePeriodSeconds !== undefined
+          ? { gracePeriodSeconds: eviction.deleteOptions.gracePeriodSeconds }
+          : {}),
+      });
+      return this.json(res, 201, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        code: 201,
+      });
+    }
+    if (type.resource === 'pods' && subresource === 'log' && method === 'GET') {
+      const pod = store.get(resources.pods, namespace, name);
+      if (!pod) throw notFoundObject(p);
+      const lines = (pod.spec?.containers ?? []).map(
+        (c) =>
+          `${new Date(this.options.clock.now()).toISOString()} everynode simulated container ${c.name} (${c.image ?? ''}) on ${pod.spec?.nodeName ?? '<unbound>'}: running`,
+      );
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`${lines.join('\n')}\n`);
+      return;
+    }
+    const statusSub = subresource === 'status' ? { subresource: 'status' as const } : {};
+    switch (method) {
+      case 'GET': {
+        const obj = store.get(type, namespace, name);
+        if (!obj) throw notFoundObject(p);
+        return this.object(res, 200, obj, p, accept, q);
+      }
+      case 'PUT': {
+        const obj = await this.readObject(req, 'write');
+        this.checkKind(obj, p);
+        const m = (obj.metadata ??= {}) as MutableObject['metadata'] & object;
+        if (m.name && m.name !== name)
+          throw new BadRequestError(
+            `the name of the object (${m.name}) does not match the name on the URL (${name})`,
+          );
+        m.name = name;
+        if (type.namespaced) m.namespace = namespace;
+        const updated = store.update(type, obj, { ...(dryRun ? { dryRun: true } : {}), ...statusSub });
+        return this.object(res, 200, updated, p, accept, q);
+      }
+      case 'PATCH': {
+        const kind = bodyKind(req.headers['content-type'], 'patch');
+        const body = await readBody(req);
+        const patch = parseDocument(
+          body,
+          kind === 'apply' && !body.toString('utf8').trimStart().startsWith('{'),
+        );
+        if (kind === 'apply' && !q.get('fieldManager')) {
+          throw new BadRequestError(
+            'PATCH, application/apply-patch+yaml requests require a non-empty fieldManager',
+          );
+        }
+        const r = patchObject(store, type, namespace, name, kind as Exclude<typeof kind, 'yaml'>, patch, {
+          ...(dryRun ? { dryRun: true } : {}),
+          ...statusSub,
+        });
+        return this.object(res, r.created ? 201 : 200, r.object, p, accept, q);
+      }
+      case 'DELETE': {
+        const opts = await this.deleteOptions(req, q);
+        const r = store.delete(type, namespace, name, opts);
+        return this.object(res, r.deleted ? 200 : 202, r.object, p, accept, q);
+      }
+      default:
+        throw methodNotAllowed(method);
+    }
+  }
+
+  private checkKind(obj: KubeObject, p: ResourcePath): void {
+    if (obj.kind && obj.kind !== p.type.kind) {
+      throw new BadRequestError(
+        `the kind of the object (${obj.kind}) does not match the resource ${p.type.resource}`,
+      );
+    }
+    if (obj.apiVersion && obj.apiVersion !== p.type.apiVersion) {
+      throw new BadRequestError(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${p.type.apiVersion})`,
+      );
+    }
+  }
+
+  private async readObject(req: IncomingMessage, verb: 'write'): Promise<MutableObject> {
+    const kind = bodyKind(req.headers['content-type'], verb);
+    const doc = parseDocument(await readBody(req), kind === 'yaml');
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+      throw new BadRequestError('the request body must be an object');
+    return doc;
+  }
+
+  private async deleteOptions(
+    req: IncomingMessage,
+    q: QueryOptions,
+  ): Promise<Parameters<Store['delete']>[3] & object> {
+    const body = await readBody(req);
+    const opts = (body.length > 0 ? parseDocument(body, false) : {}) as {
+      gracePeriodSeconds?: number;
+      propagationPolicy?: string;
+      orphanDependents?: boolean;
+      preconditions?: { uid?: string; resourceVersion?: string };
+      dryRun?: string[];
+    };
+    const policy =
+      q.get('propagationPolicy') ?? opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : undefined);
+    if (policy !== undefined && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
+      throw new BadRequestError(
+        `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    }
+    const grace = q.int('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
+    return {
+      ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+      ...(policy ? { propagationPolicy: policy as 'Background' | 'Foreground' | 'Orphan' } : {}),
+      ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
+      ...(q.get('dryRun') === 'All' || opts.dryRun?.includes('All') ? { dryRun: true } : {}),
+    };
+  }
+
+  private listOptions(p: ResourcePath, q: QueryOptions): ListOptions {
+    const label = q.get('labelSelector');
+    const field = q.get('fieldSelector');
+    return {
+      ...(p.namespace ? { namespace: p.namespace } : {}),
+      ...(label ? { labelSelector: parseSelector(label) } : {}),
+      ...(field
+        ? { fieldSelector: validateFieldSelectorForKind(p.type.kind, parseFieldSelector(field)) }
+        : {}),
+    };
+  }
+
+  private list(res: ServerResponse, p: ResourcePath, accept: AcceptInfo, q: QueryOptions): void {
+    const { store } = this.options;
+    const result = store.list(p.type, this.listOptions(p, q));
+    let items = result.items;
+    const limit = q.int('limit') ?? 0;
+    const cont = q.get('continue');
+    let next: string | undefined;
+    if (cont) {
+      let after: string;
+      try {
+        after = (JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as { after: string }).after;
+      } catch {
+        throw new BadRequestError('invalid continue token');
+      }
+      items = items.filter((o) => keyOf(o) > after);
+    }
+    if (limit > 0 && items.length > limit) {
+      items = items.slice(0, limit);
+      next = Buffer.from(JSON.stringify({ after: keyOf(items[items.length - 1] ?? {}) })).toString(
+        'base64url',
+      );
+    }
+    const metadata = { resourceVersion: String(result.revision), ...(next ? { continue: next } : {}) };
+    if (accept.table) {
+      const table = toTable(p.type.kind, items, this.tableOptions(q));
+      return this.json(res, 200, { ...table, metadata }, tableContentType());
+    }
+    const list = { kind: p.type.listKind, apiVersion: p.type.apiVersion, metadata, items };
+    return this.json(res, 200, list);
+  }
+
+  private tableOptions(q: QueryOptions): TableOptions {
+    const inc = q.get('includeObject');
+    return {
+      now: this.options.clock.now(),
+      ...(inc === 'None' || inc === 'Metadata' || inc === 'Object' ? { includeObject: inc } : {}),
+    };
+  }
+
+  private object(
+    res: ServerResponse,
+    code: number,
+    obj: KubeObject,
+    p: ResourcePath,
+    accept: AcceptInfo,
+    q: QueryOptions,
+  ): void {
+    if (accept.table) {
+      const table = toTable(p.type.kind, [obj], this.tableOptions(q));
+      return this.json(
+        res,
+        code,
+        { ...table, metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' } },
+        tableContentType(),
+      );
+    }
+    return this.json(res, code, obj);
+  }
+
+  private watch(res: ServerResponse, p: ResourcePath, accept: AcceptInfo, q: QueryOptions): void {
+    const { store, clock } = this.options;
+    const rvParam = q.get('resourceVersion');
+    const rv = rvParam === undefined || rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
+    if (rv !== undefined && !Number.isInteger(rv))
+      throw new BadRequestError(`invalid resource version: ${rvParam ?? ''}`);
+    const maxBacklog = this.options.maxWatchBacklogBytes ?? 64 * 1024 * 1024;
+    let handle: WatchHandle | undefined;
+    let closed = false;
+    const tableOpts = this.tableOptions(q);
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      handle?.stop();
+      timer?.cancel();
+      this.watches.delete(entry);
+      if (!res.writableEnded) res.end();
+    };
+    const entry = { close };
+    const write = (ev: WatchEvent): void => {
+      if (closed) return;
+      let object: unknown = ev.object;
+      if (accept.table && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR')
+        object = toTable(p.type.kind, [ev.object], tableOpts);
+      res.write(`${JSON.stringify({ type: ev.type, object })}\n`);
+      if (res.writableLength > maxBacklog) close();
+    };
+    try {
+      handle = store.watch(
+        p.type,
+        {
+          ...this.listOptions(p, q),
+          ...(rv !== undefined ? { resourceVersion: rv } : {}),
+          ...(q.bool('allowWatchBookmarks') ? { allowBookmarks: true } : {}),
+        },
+        { onEvent: write, onClose: () => close() },
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.reason === 'Expired') {
+        res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Transfer-Encoding': 'chunked' });
+        res.end(`${JSON.stringify({ type: 'ERROR', object: toStatus(err) })}\n`);
+        return;
+      }
+      throw err;
+    }
+    res.writeHead(200, {
+      'Content-Type': accept.table ? tableContentType() : JSON_TYPE,
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
+    res.flushHeaders();
+    this.watches.add(entry);
+    res.on('close', close);
+    const timeout = q.int('timeoutSeconds');
+    const timer = timeout !== undefined && timeout > 0 ? clock.setTimeout(close, timeout * 1000) : undefined;
+  }
+
+  private json(res: ServerResponse, code: number, body: unknown, contentType = JSON_TYPE): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  /** The one place errors become responses. */
+  private send(res: ServerResponse, err: unknown): void {
+    if (!(err instanceof ApiError)) this.options.logger.error({ err: errorMessage(err) }, 'internal error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const status = toStatus(err);
+    this.json(res, status.code ?? 500, status);
+  }
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+function tableContentType(): string {
+  return 'application/json;as=Table;v=v1;g=meta.k8s.io';
+}
+
+function notFound(): ApiError {
+  return new ApiError({
+    reason: 'NotFound',
+    code: 404,
+    message: 'the server could not find the requested resource',
+  });
+}
+
+function notFoundObject(p: ResourcePath): ApiError {
+  return new ApiError({
+    reason: 'NotFound',
+    code: 404,
+    message: `${p.type.group ? `${p.type.resource}.${p.type.group}` : p.type.resource} "${p.name}" not found`,
+    group: p.type.group,
+    kind: p.type.resource,
+    name: p.name,
+  });
+}
+
+function methodNotAllowed(method: string): ApiError {
+  return new ApiError({
+    reason: 'MethodNotAllowed',
+    code: 405,
+    message: `the server does not allow this method on the requested resource (${method})`,
+  });
+}

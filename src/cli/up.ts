@@ -1,0 +1,153 @@
+/**
+ * `everynode up`: an embedded cluster behind a Kubernetes API server that kubectl and client
+ * libraries talk to. HTTPS with a local CA and a bearer token by default; the kubeconfig is
+ * written to the data dir once the API serves.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { EmbeddedCluster } from '../cluster/embedded-cluster.js';
+import { resolveControllers } from '../cluster/controllers.js';
+import type { KubeletProfileName } from '../kubelet/profiles.js';
+import { ApiServer, StaticTokens } from '../apiserver/server.js';
+import { ensureTls } from '../apiserver/tls.js';
+import { RealClock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+
+export interface UpOptions {
+  readonly nodes: number;
+  readonly controlPlane: boolean;
+  readonly port: number;
+  readonly address: string;
+  readonly dataDir: string;
+  readonly kubeletProfile: KubeletProfileName;
+  readonly controllers: string;
+  readonly insecureHttp: boolean;
+  readonly logger: Logger;
+  readonly out: (line: string) => void;
+}
+
+export interface RunningCluster {
+  readonly url: string;
+  readonly kubeconfig: string;
+  readonly token: string;
+  readonly cluster: EmbeddedCluster;
+  readonly server: ApiServer;
+  stop(): Promise<void>;
+}
+
+function loadOrCreateToken(dir: string): string {
+  const path = join(dir, 'token');
+  if (existsSync(path)) {
+    const t = readFileSync(path, 'utf8').trim();
+    if (t) return t;
+  }
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return token;
+}
+
+/** The kubeconfig text for a running cluster (context `everynode`, namespace `default`). */
+export function kubeconfigYaml(url: string, token: string, caPem: string | undefined): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'everynode',
+        cluster: {
+          server: url,
+          ...(caPem
+            ? { 'certificate-authority-data': Buffer.from(caPem).toString('base64') }
+            : { 'insecure-skip-tls-verify': true }),
+        },
+      },
+    ],
+    users: [{ name: 'everynode-admin', user: { token } }],
+    contexts: [
+      { name: 'everynode', context: { cluster: 'everynode', user: 'everynode-admin', namespace: 'default' } },
+    ],
+    'current-context': 'everynode',
+    preferences: {},
+  });
+}
+
+/** Starts the cluster and its API server; resolves once the API serves and the kubeconfig is written. */
+export async function startUp(options: UpOptions): Promise<RunningCluster> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  resolveControllers(options.controllers); // validate early, with a clear error
+  const clock = new RealClock();
+  options.out(
+    `starting everynode: ${options.controlPlane ? '1 control-plane node + ' : ''}${options.nodes} worker node(s), data dir ${dataDir}`,
+  );
+  const cluster = await EmbeddedCluster.start({
+    nodes: options.nodes,
+    controlPlane: options.controlPlane,
+    kubeletProfile: options.kubeletProfile,
+    controllers: [options.controllers],
+    clock,
+    logger: options.logger,
+  });
+  const tls = options.insecureHttp ? undefined : await ensureTls(join(dataDir, 'pki'));
+  if (tls?.createdCa) options.out('created a local certificate authority in pki/ (kept across restarts)');
+  const token = loadOrCreateToken(dataDir);
+  const tokens = new StaticTokens();
+  tokens.add(token, { name: 'everynode-admin', groups: ['system:masters'] });
+  const server = new ApiServer({
+    store: cluster.store,
+    clock,
+    logger: options.logger,
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+    address: options.address,
+    port: options.port,
+    authenticator: tokens,
+  });
+  const url = await server.start();
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigYaml(url, token, tls?.caCert), { mode: 0o600 });
+  chmodSync(kubeconfig, 0o600);
+  return {
+    url,
+    kubeconfig,
+    token,
+    cluster,
+    server,
+    stop: async () => {
+      await server.stop();
+      await cluster.stop();
+    },
+  };
+}
+
+/** Runs `up` in the foreground until SIGINT/SIGTERM. */
+export async function runUp(options: UpOptions): Promise<void> {
+  const running = await startUp(options);
+  const { out } = options;
+  out(`API server listening on ${running.url}`);
+  out(`kubeconfig written to ${running.kubeconfig}`);
+  out('');
+  out(`  export KUBECONFIG=${running.kubeconfig}`);
+  out('  kubectl get nodes');
+  out('  kubectl apply -f examples/fluentd-elasticsearch.yaml');
+  out('  kubectl get ds -A -o wide');
+  out('');
+  out('Press Ctrl-C to stop.');
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      out(`\n${signal}: shutting down`);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      running.stop().then(resolveStop, (err: unknown) => {
+        out(`error while stopping: ${String(err)}`);
+        resolveStop();
+      });
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
