@@ -217,6 +217,7 @@ export class ApiServer {
           }
           this.checkKind(obj, p);
           const created = store.create(type, obj, dryRun ? { dryRun: true } : {});
+          await this.durable();
           return this.object(res, 201, created, p, accept, q);
         }
         case 'DELETE': {
@@ -229,6 +230,7 @@ export class ApiServer {
               if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
             }
           }
+          await this.durable();
           return this.json(res, 200, {
             kind: type.listKind,
             apiVersion: type.apiVersion,
@@ -255,6 +257,7 @@ export class ApiServer {
         },
         { subresource: 'binding' },
       );
+      await this.durable();
       return this.json(res, 201, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -272,6 +275,7 @@ export class ApiServer {
           ? { gracePeriodSeconds: eviction.deleteOptions.gracePeriodSeconds }
           : {}),
       });
+      await this.durable();
       return this.json(res, 201, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -308,6 +312,7 @@ export class ApiServer {
         m.name = name;
         if (type.namespaced) m.namespace = namespace;
         const updated = store.update(type, obj, { ...(dryRun ? { dryRun: true } : {}), ...statusSub });
+        await this.durable();
         return this.object(res, 200, updated, p, accept, q);
       }
       case 'PATCH': {
@@ -326,16 +331,23 @@ export class ApiServer {
           ...(dryRun ? { dryRun: true } : {}),
           ...statusSub,
         });
+        await this.durable();
         return this.object(res, r.created ? 201 : 200, r.object, p, accept, q);
       }
       case 'DELETE': {
         const opts = await this.deleteOptions(req, q);
         const r = store.delete(type, namespace, name, opts);
+        await this.durable();
         return this.object(res, r.deleted ? 200 : 202, r.object, p, accept, q);
       }
       default:
         throw methodNotAllowed(method);
     }
+  }
+
+  /** Writes are acknowledged only once durable (a no-op for the memory store). */
+  private durable(): Promise<void> {
+    return this.options.store.flush();
   }
 
   private checkKind(obj: KubeObject, p: ResourcePath): void {

@@ -30,8 +30,6 @@ export function toStoreListOptions(options: ClientListOptions = {}): ListOptions
   };
 }
 
-
-
 export class LocalClient implements Client {
   constructor(private readonly store: Store) {}
 

@@ -13,7 +13,12 @@ import type { Store } from './types.js';
 export const PATCH_CONFLICT_RETRIES = 5;
 
 /** Applies a patch of any supported type to an object (no I/O). */
-export function applyPatch(kind: string, current: KubeObject, patchType: PatchType, patch: unknown): MutableObject {
+export function applyPatch(
+  kind: string,
+  current: KubeObject,
+  patchType: PatchType,
+  patch: unknown,
+): MutableObject {
   switch (patchType) {
     case 'merge':
       return applyMergePatch(current, patch) as MutableObject;
@@ -47,7 +52,8 @@ export function patchObject<T extends KubeObject>(
   options: PatchObjectOptions = {},
 ): PatchObjectResult<T> {
   const conditional =
-    typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion === 'string';
+    typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion ===
+    'string';
   for (let attempt = 0; ; attempt++) {
     const current = store.get(type, namespace, name);
     if (!current) {
@@ -67,7 +73,11 @@ export function patchObject<T extends KubeObject>(
     const m = (patched.metadata = { ...(patched.metadata ?? {}) });
     if (!conditional) m.resourceVersion = current.metadata?.resourceVersion ?? '';
     if (m.name !== undefined && m.name !== name) {
-      throw new ApiError({ reason: 'BadRequest', code: 400, message: `the name of the object (${m.name}) does not match the name on the URL (${name})` });
+      throw new ApiError({
+        reason: 'BadRequest',
+        code: 400,
+        message: `the name of the object (${m.name}) does not match the name on the URL (${name})`,
+      });
     }
     m.name = name;
     if (type.namespaced) m.namespace = namespace;
