@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import type { KubectlCluster } from './support/kubectl.js';
 import { startKubectlCluster } from './support/kubectl.js';
-import { eventuallyAsync } from './support/wait.js';
+import { eventually, eventuallyAsync } from './support/wait.js';
 
 describe('@kubernetes/client-node 1.4', () => {
   let c: KubectlCluster;
@@ -97,7 +97,7 @@ describe('@kubernetes/client-node 1.4', () => {
           what: 'watch events for the new DaemonSet and its pods',
         },
       );
-      await eventuallyAsync(async () => (seenDs.has('second:update') ? true : undefined), {
+      await eventually(() => (seenDs.has('second:update') ? true : undefined), {
         what: 'a status update through the watch',
       });
       assert.equal(dsInformer.list().length, 2);
