@@ -88,8 +88,8 @@ describe('@kubernetes/client-node 1.4', () => {
           },
         },
       });
-      await eventuallyAsync(
-        async () =>
+      await eventually(
+        () =>
           seenDs.has('second') && [...seenPods].filter((n) => n.startsWith('second-')).length === 2
             ? true
             : undefined,
