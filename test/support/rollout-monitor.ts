@@ -26,8 +26,8 @@
  *          non-surge path counts every unavailable node — replaced unavailable old pods included
  *          — before taking candidates, and deletes at most maxUnavailable − unavailable of them
  *          (both-zero fallback: 1; surge specs: 0, the surge path never takes a node's only
- *          available pod). (Upstream before the contextual-logging rewrite did not count the
- *          replaced pods; only (1b) would hold for it.)
+ *          available pod). (Older upstream releases did not count the replaced pods; only
+ *          (1b) would hold for them.)
  *     (1b) At every observation, |U| ≤ maxUnavailable + |exempt nodes in U|, where
  *          maxUnavailable is the larger of the window's budget and the budget each still-open
  *          charged episode started under (shrinking the budget does not retroactively make
