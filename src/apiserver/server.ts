@@ -26,7 +26,10 @@ import {
   apiResourceList,
   apiVersions,
 } from './discovery.js';
-import { OPENAPI_V2_CONTENT_TYPE, openApiV3Document, openApiV3Index } from './openapi.js';
+import { OPENAPI_V2_CONTENT_TYPE, openApiV3DocumentForPath, openApiV3Index } from './openapi.js';
+// Field validation (issue 5): strict decoding of create/update/patch bodies, warnings as headers.
+import { decodeObject, fieldValidationDirective, validatePatch, warningHeaders } from './field-validation.js';
+import type { DecodedObject, FieldValidationOptionsKind } from './field-validation.js';
 import type { ResourcePath } from './request.js';
 import { bodyKind, parseAccept, parseApiPath, parseDocument, queryOptions, readBody } from './request.js';
 import type { AcceptInfo, QueryOptions } from './request.js';
@@ -134,13 +137,10 @@ export class ApiServer {
     }
     if (path === '/openapi/v3') return this.json(res, 200, openApiV3Index());
     if (path.startsWith('/openapi/v3/')) {
-      const rest = path.slice('/openapi/v3/'.length).split('/');
-      const doc =
-        rest[0] === 'api'
-          ? openApiV3Document('', rest[1] ?? '')
-          : openApiV3Document(rest[1] ?? '', rest[2] ?? '');
-      if (!doc) throw notFound();
-      return this.json(res, 200, doc);
+      const doc = openApiV3DocumentForPath(path);
+      if (doc === undefined) throw notFound();
+      res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(doc) }).end(doc);
+      return;
     }
     const api = parseApiPath(path);
     switch (api.kind) {
@@ -205,7 +205,7 @@ export class ApiServer {
           if (q.bool('watch')) return this.watch(res, p, accept, q);
           return this.list(res, p, accept, q);
         case 'POST': {
-          const obj = await this.readObject(req, 'write');
+          const { object: obj, warnings } = await this.readValidatedObject(req, p, q, 'CreateOptions');
           const m = (obj.metadata ??= {}) as MutableObject['metadata'] & object;
           if (type.namespaced) {
             if (m.namespace && m.namespace !== namespace) {
@@ -218,6 +218,7 @@ export class ApiServer {
           this.checkKind(obj, p);
           const created = store.create(type, obj, dryRun ? { dryRun: true } : {});
           await this.durable();
+          setWarnings(res, warnings);
           return this.object(res, 201, created, p, accept, q);
         }
         case 'DELETE': {
@@ -302,7 +303,7 @@ export class ApiServer {
         return this.object(res, 200, obj, p, accept, q);
       }
       case 'PUT': {
-        const obj = await this.readObject(req, 'write');
+        const { object: obj, warnings } = await this.readValidatedObject(req, p, q, 'UpdateOptions');
         this.checkKind(obj, p);
         const m = (obj.metadata ??= {}) as MutableObject['metadata'] & object;
         if (m.name && m.name !== name)
@@ -313,6 +314,7 @@ export class ApiServer {
         if (type.namespaced) m.namespace = namespace;
         const updated = store.update(type, obj, { ...(dryRun ? { dryRun: true } : {}), ...statusSub });
         await this.durable();
+        setWarnings(res, warnings);
         return this.object(res, 200, updated, p, accept, q);
       }
       case 'PATCH': {
@@ -327,11 +329,23 @@ export class ApiServer {
             'PATCH, application/apply-patch+yaml requests require a non-empty fieldManager',
           );
         }
-        const r = patchObject(store, type, namespace, name, kind as Exclude<typeof kind, 'yaml'>, patch, {
+        const patchType = kind as Exclude<typeof kind, 'yaml'>;
+        // Field validation (issue 5): patch through a store that checks and prunes what is written.
+        const validation = validatePatch(store, {
+          type,
+          namespace,
+          name,
+          patchType,
+          text: body.toString('utf8'),
+          patch,
+          directive: fieldValidationDirective(q.get('fieldValidation'), 'PatchOptions'),
+        });
+        const r = patchObject(validation.store, type, namespace, name, patchType, patch, {
           ...(dryRun ? { dryRun: true } : {}),
           ...statusSub,
         });
         await this.durable();
+        setWarnings(res, validation.warnings());
         return this.object(res, r.created ? 201 : 200, r.object, p, accept, q);
       }
       case 'DELETE': {
@@ -369,6 +383,21 @@ export class ApiServer {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
       throw new BadRequestError('the request body must be an object');
     return doc;
+  }
+
+  /**
+   * Field validation (issue 5): reads a create/update body and decodes it under the request's
+   * `fieldValidation` directive (unknown fields pruned; Strict failures are 400s).
+   */
+  private async readValidatedObject(
+    req: IncomingMessage,
+    p: ResourcePath,
+    q: QueryOptions,
+    options: FieldValidationOptionsKind,
+  ): Promise<DecodedObject> {
+    const kind = bodyKind(req.headers['content-type'], 'write');
+    const directive = fieldValidationDirective(q.get('fieldValidation'), options);
+    return decodeObject(p.type, await readBody(req), kind === 'yaml', directive);
   }
 
   private async deleteOptions(
@@ -547,6 +576,11 @@ export class ApiServer {
 
 function keyOf(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+/** Field validation (issue 5): one `Warning: 299 - "…"` header per warning text. */
+function setWarnings(res: ServerResponse, warnings: readonly string[]): void {
+  if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
 }
 
 function tableContentType(): string {
