@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { runDemo } from './demo.js';
+import { StateDatabaseError } from '../store/sqlite-persistence.js';
 import { runUp } from './up.js';
 
 function positiveInt(value: string): number {
@@ -40,11 +41,20 @@ Examples:
   program
     .command('up')
     .description('Start an embedded cluster with a Kubernetes API server that kubectl talks to.')
-    .option('--nodes <n>', 'simulated worker nodes', nonNegativeInt, 3)
-    .option('--control-plane', 'add a control-plane node, labelled and tainted as kubeadm does', false)
+    .option('--nodes <n>', 'simulated worker nodes of a new cluster', nonNegativeInt, 3)
+    .option(
+      '--control-plane',
+      'add a control-plane node to a new cluster, labelled and tainted as kubeadm does',
+      false,
+    )
     .option('--port <port>', 'API server port (0 picks a free one)', nonNegativeInt, 6443)
     .option('--address <address>', 'address to bind', '127.0.0.1')
-    .option('--data-dir <dir>', 'where the kubeconfig, certificates and token live', './.everynode')
+    .option(
+      '--data-dir <dir>',
+      'where the cluster state (state.db), kubeconfig, certificates and token live; an existing one is resumed',
+      './.everynode',
+    )
+    .option('--in-memory', 'keep the cluster state in memory only: nothing survives a restart', false)
     .option('--kubelet-profile <profile>', 'simulated kubelet behaviour: fast | realistic', 'fast')
     .option(
       '--controllers <list>',
@@ -64,6 +74,7 @@ Examples:
   everynode up                                  # 3 workers on https://127.0.0.1:6443
   everynode up --control-plane --nodes 10 --port 0
   everynode up --controllers '*,-daemonset'     # run the DaemonSet controller elsewhere
+  everynode up --data-dir ./.everynode          # again: resumes the same cluster
   export KUBECONFIG=.everynode/kubeconfig && kubectl get nodes`,
     )
     .action(
@@ -76,6 +87,7 @@ Examples:
         kubeletProfile: string;
         controllers: string;
         insecureHttp: boolean;
+        inMemory: boolean;
         logLevel: string;
       }) => {
         if (opts.kubeletProfile !== 'fast' && opts.kubeletProfile !== 'realistic') {
@@ -83,18 +95,26 @@ Examples:
             `--kubelet-profile must be fast or realistic, not ${opts.kubeletProfile}`,
           );
         }
-        await runUp({
-          nodes: opts.nodes,
-          controlPlane: opts.controlPlane,
-          port: opts.port,
-          address: opts.address,
-          dataDir: opts.dataDir,
-          kubeletProfile: opts.kubeletProfile,
-          controllers: opts.controllers,
-          insecureHttp: opts.insecureHttp,
-          logger: pino({ level: opts.logLevel }, pino.destination(2)),
-          out: (line) => process.stdout.write(`${line}\n`),
-        });
+        try {
+          await runUp({
+            nodes: opts.nodes,
+            controlPlane: opts.controlPlane,
+            port: opts.port,
+            address: opts.address,
+            dataDir: opts.dataDir,
+            kubeletProfile: opts.kubeletProfile,
+            controllers: opts.controllers,
+            insecureHttp: opts.insecureHttp,
+            persistence: opts.inMemory ? 'memory' : 'sqlite',
+            logger: pino({ level: opts.logLevel }, pino.destination(2)),
+            out: (line) => process.stdout.write(`${line}\n`),
+          });
+        } catch (err) {
+          // A data dir held by another everynode, or from a newer version: a message, not a trace.
+          if (!(err instanceof StateDatabaseError)) throw err;
+          process.stderr.write(`error: ${err.message}\n`);
+          process.exitCode = 1;
+        }
       },
     );
 

@@ -1,7 +1,9 @@
 /**
  * `everynode up`: an embedded cluster behind a Kubernetes API server that kubectl and client
  * libraries talk to. HTTPS with a local CA and a bearer token by default; the kubeconfig is
- * written to the data dir once the API serves.
+ * written to the data dir once the API serves. The cluster's state lives in `<data-dir>/state.db`
+ * (SQLite): running `up` again on the same data dir resumes the cluster where it stopped, however
+ * it stopped (Ctrl-C or SIGKILL), with the same nodes, pods, revisions and resourceVersions.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,14 +11,22 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { EmbeddedCluster } from '../cluster/embedded-cluster.js';
 import { resolveControllers } from '../cluster/controllers.js';
+import { resources } from '../api/resources.js';
 import type { KubeletProfileName } from '../kubelet/profiles.js';
 import { ApiServer, StaticTokens } from '../apiserver/server.js';
 import { ensureTls } from '../apiserver/tls.js';
+import { ObjectStore } from '../store/object-store.js';
+import type { Persistence } from '../store/persistence.js';
+import { memoryPersistence } from '../store/persistence.js';
+import { SqlitePersistence } from '../store/sqlite-persistence.js';
+import { defaultStrategies } from '../store/strategies.js';
 import { RealClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 
 export interface UpOptions {
+  /** Worker nodes of a new cluster; ignored (with a note) when resuming an existing one. */
   readonly nodes: number;
+  /** Adds a control-plane node to a new cluster; ignored (with a note) when resuming. */
   readonly controlPlane: boolean;
   readonly port: number;
   readonly address: string;
@@ -24,6 +34,11 @@ export interface UpOptions {
   readonly kubeletProfile: KubeletProfileName;
   readonly controllers: string;
   readonly insecureHttp: boolean;
+  /**
+   * `sqlite` (default): state in `<dataDir>/state.db`, resumed on the next start. `memory`: nothing
+   * survives the process (tests that do not exercise durability).
+   */
+  readonly persistence?: 'sqlite' | 'memory';
   readonly logger: Logger;
   readonly out: (line: string) => void;
 }
@@ -36,6 +51,9 @@ export interface RunningCluster {
   readonly server: ApiServer;
   stop(): Promise<void>;
 }
+
+/** The state database inside the data dir. */
+export const STATE_DB = 'state.db';
 
 function loadOrCreateToken(dir: string): string {
   const path = join(dir, 'token');
@@ -80,17 +98,37 @@ export async function startUp(options: UpOptions): Promise<RunningCluster> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   resolveControllers(options.controllers); // validate early, with a clear error
   const clock = new RealClock();
-  options.out(
-    `starting everynode: ${options.controlPlane ? '1 control-plane node + ' : ''}${options.nodes} worker node(s), data dir ${dataDir}`,
-  );
-  const cluster = await EmbeddedCluster.start({
-    nodes: options.nodes,
-    controlPlane: options.controlPlane,
-    kubeletProfile: options.kubeletProfile,
-    controllers: [options.controllers],
-    clock,
-    logger: options.logger,
-  });
+  const persistence: Persistence =
+    options.persistence === 'memory'
+      ? memoryPersistence()
+      : new SqlitePersistence({ path: join(dataDir, STATE_DB) });
+  const store = new ObjectStore({ clock, strategies: defaultStrategies, persistence });
+  const resuming = store.revision() > 0;
+  if (resuming) {
+    options.out(
+      `resuming everynode from ${join(dataDir, STATE_DB)} at revision ${store.revision()}: ${store.list(resources.nodes).items.length} node(s)`,
+    );
+    options.out('note: --nodes and --control-plane only shape a new cluster; ignored for this data dir');
+  } else {
+    options.out(
+      `starting everynode: ${options.controlPlane ? '1 control-plane node + ' : ''}${options.nodes} worker node(s), data dir ${dataDir}`,
+    );
+  }
+  let cluster: EmbeddedCluster;
+  try {
+    cluster = await EmbeddedCluster.start({
+      nodes: resuming ? 0 : options.nodes,
+      controlPlane: resuming ? false : options.controlPlane,
+      kubeletProfile: options.kubeletProfile,
+      controllers: [options.controllers],
+      clock,
+      logger: options.logger,
+      store,
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const tls = options.insecureHttp ? undefined : await ensureTls(join(dataDir, 'pki'));
   if (tls?.createdCa) options.out('created a local certificate authority in pki/ (kept across restarts)');
   const token = loadOrCreateToken(dataDir);
@@ -118,6 +156,7 @@ export async function startUp(options: UpOptions): Promise<RunningCluster> {
     stop: async () => {
       await server.stop();
       await cluster.stop();
+      store.close();
     },
   };
 }

@@ -72,7 +72,8 @@ interface Watcher {
   readonly typeKey: string;
   readonly options: WatchOptions;
   readonly handlers: WatchHandlers<KubeObject>;
-  buffer: WatchEvent[];
+  /** Undelivered events with their revision; delivered only once durable. */
+  buffer: Array<{ readonly ev: WatchEvent; readonly rev: number }>;
   scheduled: boolean;
   closed: boolean;
 }
@@ -108,6 +109,8 @@ export class ObjectStore implements Store {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private pending: PersistedChange[] = [];
   private persistScheduled = false;
+  /** The highest revision the persistence has committed: what watchers may see. */
+  private durable = 0;
   private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private closed = false;
 
@@ -126,6 +129,7 @@ export class ObjectStore implements Store {
     }
     this.rev = state.revision;
     this.compacted = state.revision;
+    this.durable = state.revision;
   }
 
   revision(): number {
@@ -262,6 +266,10 @@ export class ObjectStore implements Store {
         if (v === undefined) delete m[f];
         else (m as Record<string, unknown>)[f] = v;
       }
+      // Upstream keeps the live managedFields when a write does not name any.
+      if (m.managedFields === undefined && oldMeta.managedFields !== undefined) {
+        m.managedFields = oldMeta.managedFields;
+      }
       if (strategy.prepareForUpdate) obj = strategy.prepareForUpdate(obj, old);
       const newMeta = (obj.metadata ??= {});
       if ('spec' in obj || 'spec' in old) {
@@ -378,7 +386,12 @@ export class ObjectStore implements Store {
     };
     const from = options.resourceVersion;
     if (from === undefined) {
-      for (const obj of this.list(type, options).items) watcher.buffer.push({ type: 'ADDED', object: obj });
+      for (const obj of this.list(type, options).items) {
+        watcher.buffer.push({
+          ev: { type: 'ADDED', object: obj },
+          rev: Number(obj.metadata?.resourceVersion ?? 0),
+        });
+      }
     } else if (from < this.rev) {
       if (from < this.compacted) throw new ExpiredError(from, this.compacted + 1);
       const start = this.firstIndexAfter(from);
@@ -386,7 +399,7 @@ export class ObjectStore implements Store {
         const entry = this.log[i];
         if (entry && entry.typeKey === typeKey) {
           const ev = this.filterEvent(type, entry, options);
-          if (ev) watcher.buffer.push(ev);
+          if (ev) watcher.buffer.push({ ev, rev: entry.revision });
         }
       }
     }
@@ -413,7 +426,7 @@ export class ObjectStore implements Store {
           type: 'BOOKMARK',
           object: deepFreeze({ ...object, ...(t ? { apiVersion: t.apiVersion, kind: t.kind } : {}) }),
         };
-        this.enqueue(w, ev);
+        this.enqueue(w, ev, this.rev);
       }
     }
   }
@@ -444,9 +457,9 @@ export class ObjectStore implements Store {
     return undefined;
   }
 
-  private enqueue(w: Watcher, ev: WatchEvent): void {
+  private enqueue(w: Watcher, ev: WatchEvent, rev: number): void {
     if (w.closed) return;
-    w.buffer.push(ev);
+    w.buffer.push({ ev, rev });
     if (w.buffer.length > this.maxBacklog) {
       this.closeWatcher(w, `watcher fell more than ${this.maxBacklog} events behind`);
       return;
@@ -460,15 +473,23 @@ export class ObjectStore implements Store {
     setImmediate(() => this.deliver(w));
   }
 
+  /**
+   * Delivers a watcher's events up to the durable revision: a watcher never sees a change that a
+   * crash could still lose. The rest waits for the next persist, which schedules delivery again.
+   */
   private deliver(w: Watcher): void {
     w.scheduled = false;
-    while (!w.closed && w.buffer.length > 0) {
+    while (!w.closed && w.buffer.length > 0 && (w.buffer[0]?.rev ?? Infinity) <= this.durable) {
       const batch = w.buffer;
-      w.buffer = [];
-      for (const ev of batch) {
+      let i = 0;
+      while (i < batch.length && (batch[i]?.rev ?? Infinity) <= this.durable) i++;
+      w.buffer = batch.slice(i);
+      for (let j = 0; j < i; j++) {
         if (w.closed) break;
+        const item = batch[j];
+        if (!item) continue;
         try {
-          w.handlers.onEvent(ev);
+          w.handlers.onEvent(item.ev);
         } catch (err) {
           this.closeWatcher(w, `watch handler failed: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -514,7 +535,7 @@ export class ObjectStore implements Store {
     if (set) {
       for (const w of set) {
         const ev = this.filterEvent(type, entry, w.options);
-        if (ev) this.enqueue(w, ev);
+        if (ev) this.enqueue(w, ev, revision);
       }
     }
     this.pending.push({ type: typeKey, key, object: kind === 'DELETED' ? undefined : obj, revision });
@@ -530,16 +551,23 @@ export class ObjectStore implements Store {
 
   private persist(): void {
     this.persistScheduled = false;
+    if (this.closed) {
+      for (const w of this.flushWaiters.splice(0)) w.resolve();
+      return;
+    }
     const batch = this.pending;
     this.pending = [];
     const waiters = this.flushWaiters;
     this.flushWaiters = [];
     try {
       if (batch.length > 0) this.persistence.commit(batch, this.rev);
-      for (const w of waiters) w.resolve();
     } catch (err) {
       for (const w of waiters) w.reject(err);
+      return;
     }
+    this.durable = this.rev;
+    for (const w of waiters) w.resolve();
+    for (const set of this.watchers.values()) for (const w of set) if (w.buffer.length > 0) this.schedule(w);
   }
 
   flush(): Promise<void> {

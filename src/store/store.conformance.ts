@@ -467,6 +467,24 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       store.close();
     });
 
+    test('watchers see a change only once it is durable', async () => {
+      const { store } = setup();
+      const seen: string[] = [];
+      const w = store.watch(
+        resources.nodes,
+        { resourceVersion: store.revision() },
+        { onEvent: (e) => seen.push(e.object.metadata?.name ?? '') },
+      );
+      store.create(resources.nodes, { metadata: { name: 'n' } });
+      const flushed = store.flush();
+      assert.deepEqual(seen, [], 'not before the commit');
+      await flushed;
+      await settle();
+      assert.deepEqual(seen, ['n']);
+      w.stop();
+      store.close();
+    });
+
     test('flush resolves once writes are durable; close ends watches', async () => {
       const { store } = setup();
       const closed: string[] = [];
