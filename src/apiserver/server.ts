@@ -14,6 +14,8 @@ import { parseSelector } from '../api/labels.js';
 import { parseFieldSelector, validateFieldSelectorForKind } from '../api/fields.js';
 import type { ListOptions, Store, WatchEvent, WatchHandle } from '../store/types.js';
 import { patchObject } from '../store/patch-object.js';
+import { recordUpdate } from '../api/managed-fields.js';
+import { rfc3339 } from '../util/clock.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
@@ -216,6 +218,7 @@ export class ApiServer {
             m.namespace = namespace;
           }
           this.checkKind(obj, p);
+          this.trackUpdate(req, q, p, undefined, obj);
           const created = store.create(type, obj, dryRun ? { dryRun: true } : {});
           await this.durable();
           setWarnings(res, warnings);
@@ -312,6 +315,7 @@ export class ApiServer {
           );
         m.name = name;
         if (type.namespaced) m.namespace = namespace;
+        this.trackUpdate(req, q, p, store.get(type, namespace, name), obj);
         const updated = store.update(type, obj, { ...(dryRun ? { dryRun: true } : {}), ...statusSub });
         await this.durable();
         setWarnings(res, warnings);
@@ -343,6 +347,9 @@ export class ApiServer {
         const r = patchObject(validation.store, type, namespace, name, patchType, patch, {
           ...(dryRun ? { dryRun: true } : {}),
           ...statusSub,
+          fieldManager: fieldManagerOf(req, q),
+          force: q.bool('force'),
+          now: this.options.clock.now(),
         });
         await this.durable();
         setWarnings(res, validation.warnings());
@@ -357,6 +364,27 @@ export class ApiServer {
       default:
         throw methodNotAllowed(method);
     }
+  }
+
+  /**
+   * Records the request's field manager as an `Update` owner of the fields a create or update
+   * changes (`old` undefined: a create), on `obj.metadata.managedFields`.
+   */
+  private trackUpdate(
+    req: IncomingMessage,
+    q: QueryOptions,
+    p: ResourcePath,
+    old: KubeObject | undefined,
+    obj: MutableObject,
+  ): void {
+    const m = (obj.metadata ??= {}) as MutableObject['metadata'] & object;
+    // A write that names managedFields sets them (upstream); otherwise the live ones carry over.
+    const base = m.managedFields ?? old?.metadata?.managedFields;
+    m.managedFields = recordUpdate(p.type.kind, old, obj, fieldManagerOf(req, q), base, {
+      apiVersion: p.type.apiVersion,
+      time: rfc3339(this.options.clock.now()),
+      ...(p.subresource === 'status' ? { subresource: 'status' } : {}),
+    });
   }
 
   /** Writes are acknowledged only once durable (a no-op for the memory store). */
@@ -572,6 +600,15 @@ export class ApiServer {
     const status = toStatus(err);
     this.json(res, status.code ?? 500, status);
   }
+}
+
+/** The `fieldManager` query parameter, else the user agent's product name (upstream's default). */
+function fieldManagerOf(req: IncomingMessage, q: QueryOptions): string {
+  const explicit = q.get('fieldManager');
+  if (explicit) return explicit;
+  const ua = req.headers['user-agent'];
+  const product = typeof ua === 'string' ? ua.split('/')[0]?.trim() : undefined;
+  return product ? product.slice(0, 128) : 'unknown';
 }
 
 function keyOf(o: KubeObject): string {

@@ -7,6 +7,8 @@ import type { KubeObject, MutableObject, ResourceType } from '../api/resources.j
 import { ApiError, NotFoundError, isConflict } from '../api/errors.js';
 import { applyJsonPatch, applyMergePatch } from '../api/patch.js';
 import { applyStrategicMergePatch } from '../api/smp.js';
+import { applyConfiguration, conflictMessage, recordUpdate } from '../api/managed-fields.js';
+import { rfc3339 } from '../util/clock.js';
 import type { PatchType } from '../client/types.js';
 import type { Store } from './types.js';
 
@@ -33,6 +35,29 @@ export function applyPatch(
 export interface PatchObjectOptions {
   readonly dryRun?: boolean;
   readonly subresource?: 'status';
+  /**
+   * The field manager of the write. Apply patches always track managedFields (manager `unknown`
+   * when absent); other patches record an `Update` entry only when a manager is given.
+   */
+  readonly fieldManager?: string;
+  /** Server-side apply `force`: take over conflicting fields instead of failing. */
+  readonly force?: boolean;
+  /** The write's time in ms (managedFields timestamps); default `Date.now()`. */
+  readonly now?: number;
+}
+
+function applyConflictError(conflicts: ReturnType<typeof applyConfiguration>['conflicts']): ApiError {
+  const list = conflicts ?? [];
+  return new ApiError({
+    reason: 'Conflict',
+    code: 409,
+    message: conflictMessage(list),
+    causes: list.map((c) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with ${c.managerText}`,
+      field: c.field,
+    })),
+  });
 }
 
 export interface PatchObjectResult<T> {
@@ -54,18 +79,58 @@ export function patchObject<T extends KubeObject>(
   const conditional =
     typeof (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion ===
     'string';
+  const time = rfc3339(options.now ?? Date.now());
+  const manager = options.fieldManager ?? 'unknown';
+  const ssa = patchType === 'apply' && !options.subresource;
   for (let attempt = 0; ; attempt++) {
     const current = store.get(type, namespace, name);
     if (!current) {
-      if (patchType === 'apply' && !options.subresource) {
-        const obj = { ...(patch as MutableObject) };
+      if (ssa) {
+        const r = applyConfiguration(type.kind, undefined, patch, manager, [], options.force === true, {
+          apiVersion: type.apiVersion,
+          time,
+        });
+        if (r.conflicts) throw applyConflictError(r.conflicts);
+        const obj = r.object as MutableObject;
+        obj.metadata = { ...(obj.metadata ?? {}), managedFields: r.managedFields };
         obj.metadata = { ...(obj.metadata ?? {}), name, ...(type.namespaced ? { namespace } : {}) };
         const created = store.create(type, obj as T, options.dryRun ? { dryRun: true } : {});
         return { object: created, created: true };
       }
       throw new NotFoundError(type.resource, type.group, name);
     }
-    const patched = applyPatch(type.kind, current, patchType, patch);
+    let patched: MutableObject;
+    if (ssa) {
+      const r = applyConfiguration(
+        type.kind,
+        current,
+        patch,
+        manager,
+        current.metadata?.managedFields,
+        options.force === true,
+        { apiVersion: type.apiVersion, time },
+      );
+      if (r.conflicts) throw applyConflictError(r.conflicts);
+      patched = r.object;
+      patched.metadata = { ...(patched.metadata ?? {}), managedFields: r.managedFields };
+    } else {
+      patched = applyPatch(type.kind, current, patchType, patch);
+      if (options.fieldManager !== undefined && patched !== null && typeof patched === 'object') {
+        const managedFields = recordUpdate(
+          type.kind,
+          current,
+          patched,
+          options.fieldManager,
+          current.metadata?.managedFields,
+          {
+            apiVersion: type.apiVersion,
+            time,
+            ...(options.subresource ? { subresource: options.subresource } : {}),
+          },
+        );
+        patched.metadata = { ...(patched.metadata ?? {}), managedFields };
+      }
+    }
     if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
       throw new ApiError({ reason: 'BadRequest', code: 400, message: 'the patch did not produce an object' });
     }
