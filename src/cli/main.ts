@@ -54,6 +54,10 @@ Examples:
       'where the cluster state (state.db), kubeconfig, certificates and token live; an existing one is resumed',
       './.everynode',
     )
+    .option(
+      '--apply <file...>',
+      'create the objects of these manifests once the cluster runs (existing ones are kept)',
+    )
     .option('--in-memory', 'keep the cluster state in memory only: nothing survives a restart', false)
     .option('--kubelet-profile <profile>', 'simulated kubelet behaviour: fast | realistic', 'fast')
     .option(
@@ -88,6 +92,7 @@ Examples:
         controllers: string;
         insecureHttp: boolean;
         inMemory: boolean;
+        apply?: string[];
         logLevel: string;
       }) => {
         if (opts.kubeletProfile !== 'fast' && opts.kubeletProfile !== 'realistic') {
@@ -106,6 +111,7 @@ Examples:
             controllers: opts.controllers,
             insecureHttp: opts.insecureHttp,
             persistence: opts.inMemory ? 'memory' : 'sqlite',
+            ...(opts.apply ? { apply: opts.apply } : {}),
             logger: pino({ level: opts.logLevel }, pino.destination(2)),
             out: (line) => process.stdout.write(`${line}\n`),
           });

@@ -8,10 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { EmbeddedCluster } from '../cluster/embedded-cluster.js';
+import type { KubeObject } from '../api/resources.js';
+import { allResources, resources } from '../api/resources.js';
+import { isAlreadyExists } from '../api/errors.js';
 import { resolveControllers } from '../cluster/controllers.js';
-import { resources } from '../api/resources.js';
 import type { KubeletProfileName } from '../kubelet/profiles.js';
 import { ApiServer, StaticTokens } from '../apiserver/server.js';
 import { ensureTls } from '../apiserver/tls.js';
@@ -39,6 +41,8 @@ export interface UpOptions {
    * survives the process (tests that do not exercise durability).
    */
   readonly persistence?: 'sqlite' | 'memory';
+  /** Manifests (YAML, multi-document) to create once the cluster runs; existing objects are left as they are. */
+  readonly apply?: readonly string[];
   readonly logger: Logger;
   readonly out: (line: string) => void;
 }
@@ -161,17 +165,54 @@ export async function startUp(options: UpOptions): Promise<RunningCluster> {
   };
 }
 
+/**
+ * Creates the objects of YAML manifests through the cluster's client (as `kubectl create` would);
+ * objects that already exist are reported and left alone.
+ */
+export async function applyManifests(
+  running: RunningCluster,
+  files: readonly string[],
+  out: (line: string) => void,
+): Promise<void> {
+  for (const file of files) {
+    const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+    for (const doc of docs) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (!obj) continue;
+      const type = allResources.find((t) => t.kind === obj.kind && t.apiVersion === obj.apiVersion);
+      if (!type)
+        throw new Error(`${file}: ${obj.apiVersion ?? '?'} ${obj.kind ?? '?'} is not served by everynode`);
+      const m = obj.metadata ?? {};
+      const namespaced = type.namespaced ? { namespace: m.namespace ?? 'default' } : {};
+      const what = `${type.singular}${type.group ? `.${type.group}` : ''}/${m.name ?? ''}`;
+      try {
+        await running.cluster.client.create(type, { ...obj, metadata: { ...m, ...namespaced } });
+        out(`${what} created`);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        out(`${what} already exists`);
+      }
+    }
+  }
+}
+
 /** Runs `up` in the foreground until SIGINT/SIGTERM. */
 export async function runUp(options: UpOptions): Promise<void> {
   const running = await startUp(options);
   const { out } = options;
   out(`API server listening on ${running.url}`);
   out(`kubeconfig written to ${running.kubeconfig}`);
+  if (options.apply && options.apply.length > 0) await applyManifests(running, options.apply, out);
   out('');
+  out('Try next:');
   out(`  export KUBECONFIG=${running.kubeconfig}`);
   out('  kubectl get nodes');
-  out('  kubectl apply -f examples/fluentd-elasticsearch.yaml');
   out('  kubectl get ds -A -o wide');
+  out('  kubectl apply -f examples/nginx-daemonset.yaml');
+  out('  kubectl label nodes node-2 ssd=true && kubectl apply -f examples/fluentd-ssd.yaml');
+  out('  kubectl -n kube-system set image ds/fluentd-elasticsearch fluentd-elasticsearch=fluentd:v2');
+  out('  kubectl -n kube-system rollout status ds/fluentd-elasticsearch');
+  out('  kubectl -n kube-system rollout undo ds/fluentd-elasticsearch');
   out('');
   out('Press Ctrl-C to stop.');
   await new Promise<void>((resolveStop) => {

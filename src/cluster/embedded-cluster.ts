@@ -24,7 +24,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { ObjectStore } from '../store/object-store.js';
 import { defaultStrategies } from '../store/strategies.js';
 import type { Store } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { RealClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { silentLogger } from '../util/log.js';
@@ -48,6 +48,7 @@ export const BUILTIN_PRIORITY_CLASSES = [
 ] as const;
 
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+export const BOOKMARK_INTERVAL_MS = 60_000;
 
 /** The shape of one simulated node. */
 export interface NodeShape {
@@ -131,6 +132,7 @@ export class EmbeddedCluster {
   private readonly recorderCache = new Map<string, ClientEventRecorder>();
   private readonly ownsStore: boolean;
   private started = false;
+  private bookmarkTimer: TimerHandle | undefined;
 
   private constructor(private readonly options: EmbeddedClusterOptions) {
     this.clock = options.clock ?? new RealClock();
@@ -258,6 +260,16 @@ export class EmbeddedCluster {
     for (const make of this.options.extraControllers ?? []) m.add(make(ctx));
     await m.start();
     this.started = true;
+    this.scheduleBookmarks();
+  }
+
+  /** Watch bookmarks every minute, as the apiserver sends them, so idle watchers keep a recent resourceVersion. */
+  private scheduleBookmarks(): void {
+    this.bookmarkTimer = this.clock.setTimeout(() => {
+      if (!this.started) return;
+      this.store.bookmark();
+      this.scheduleBookmarks();
+    }, BOOKMARK_INTERVAL_MS);
   }
 
   /** Creates a simulated node (the kubelet adopts it). */
@@ -268,6 +280,7 @@ export class EmbeddedCluster {
 
   /** Stops every component, waits for pending event writes, and closes the store if it owns it. */
   async stop(): Promise<void> {
+    this.bookmarkTimer?.cancel();
     if (this.started) await this.manager.stop();
     this.started = false;
     for (const r of this.recorders) await r.flush();
