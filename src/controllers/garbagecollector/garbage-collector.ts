@@ -165,28 +165,40 @@ export class GarbageCollector implements Controller, Reconciler {
   private async attemptToDelete(ref: string): Promise<void> {
     const found = this.lookup(ref);
     if (!found) return;
-    const { type, obj } = found;
-    const refs = obj.metadata?.ownerReferences ?? [];
-    if (refs.length === 0) return;
-    const states = await Promise.all(refs.map((r) => this.ownerState(obj, r)));
-    const { namespace, name } = splitKey(objectKey(obj));
-    const uid = obj.metadata?.uid ?? '';
-    if (states.every((s) => s === 'absent')) {
-      if (obj.metadata?.deletionTimestamp) return;
-      this.options.logger.debug({ object: ref }, 'deleting dependent whose owners are gone');
-      await this.options.client.delete(type, namespace, name, {
-        propagationPolicy: 'Background',
-        preconditions: { uid },
-      });
-      return;
+    const { type } = found;
+    const cached = found.obj;
+    if ((cached.metadata?.ownerReferences ?? []).length === 0) return;
+    const decide = async (obj: KubeObject): Promise<'Background' | 'Foreground' | undefined> => {
+      const refs = obj.metadata?.ownerReferences ?? [];
+      if (refs.length === 0 || obj.metadata?.deletionTimestamp) return undefined;
+      const states = await Promise.all(refs.map((r) => this.ownerState(obj, r)));
+      if (states.every((st) => st === 'absent')) return 'Background';
+      if (states.some((st) => st === 'foreground') && !states.some((st) => st === 'alive'))
+        return 'Foreground';
+      return undefined;
+    };
+    if ((await decide(cached)) === undefined) return;
+    // Decide again on the live object: the cached copy may predate an update that removed the
+    // owner reference (orphaning), and deleting on stale references would lose the dependent.
+    const { namespace, name } = splitKey(objectKey(cached));
+    let live: KubeObject;
+    try {
+      live = await this.options.client.get(type, namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
     }
-    if (states.some((s) => s === 'foreground') && !states.some((s) => s === 'alive')) {
-      if (obj.metadata?.deletionTimestamp) return;
-      await this.options.client.delete(type, namespace, name, {
-        propagationPolicy: 'Foreground',
-        preconditions: { uid },
-      });
-    }
+    if (live.metadata?.uid !== cached.metadata?.uid) return;
+    const policy = await decide(live);
+    if (!policy) return;
+    this.options.logger.debug(
+      { object: ref, policy },
+      'deleting dependent whose owners are gone or being deleted',
+    );
+    await this.options.client.delete(type, namespace, name, {
+      propagationPolicy: policy,
+      preconditions: { uid: live.metadata?.uid ?? '' },
+    });
   }
 
   private async processOwner(uid: string): Promise<void> {
@@ -197,9 +209,8 @@ export class GarbageCollector implements Controller, Reconciler {
     const m = owner?.metadata;
     if (!owner || !m?.deletionTimestamp) return;
     const finalizers = m.finalizers ?? [];
-    const deps = [...(this.dependents.get(uid) ?? [])]
-      .map((d) => this.lookup(d))
-      .filter((d) => d !== undefined);
+    if (!finalizers.includes(FINALIZER_ORPHAN) && !finalizers.includes(FINALIZER_FOREGROUND)) return;
+    const deps = await this.liveDependents(uid, m.namespace);
     if (finalizers.includes(FINALIZER_ORPHAN)) {
       for (const d of deps) await this.removeOwnerRef(d.type, d.obj, uid);
       await this.removeFinalizer(node.type, owner, FINALIZER_ORPHAN);
@@ -216,6 +227,30 @@ export class GarbageCollector implements Controller, Reconciler {
       }
       if (deps.length === 0) await this.removeFinalizer(node.type, owner, FINALIZER_FOREGROUND);
     }
+  }
+
+  /**
+   * The owner's dependents as the API sees them now, not only as the caches do: a dependent
+   * created just before its owner was deleted may not have reached the informers yet, and
+   * releasing the owner's finalizer without it would orphan (or delete) the wrong set.
+   */
+  private async liveDependents(
+    ownerUid: string,
+    namespace: string | undefined,
+  ): Promise<Array<{ type: ResourceType; obj: KubeObject }>> {
+    const out = new Map<string, { type: ResourceType; obj: KubeObject }>();
+    for (const d of this.dependents.get(ownerUid) ?? []) {
+      const found = this.lookup(d);
+      if (found) out.set(`${typeId(found.type)}|${objectKey(found.obj)}`, found);
+    }
+    for (const type of this.types) {
+      const list = await this.options.client.list(type, type.namespaced && namespace ? { namespace } : {});
+      for (const obj of list.items) {
+        if ((obj.metadata?.ownerReferences ?? []).some((r) => r.uid === ownerUid))
+          out.set(`${typeId(type)}|${objectKey(obj)}`, { type, obj });
+      }
+    }
+    return [...out.values()];
   }
 
   private async removeOwnerRef(type: ResourceType, obj: KubeObject, ownerUid: string): Promise<void> {
