@@ -114,14 +114,20 @@ describe('EmbeddedCluster', () => {
         resources.pods,
         pod('big', { containers: [{ name: 'app', image: 'x:1', resources: { requests: { cpu: '2' } } }] }),
       );
+      // The scheduler may first see a node before its kubelet reported allocatable resources (and
+      // say "Too many pods" for it); once the node reports, it retries and explains the real reasons.
+      const expected =
+        '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: infra}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.';
       const ev = await eventually(
-        () => cluster.store.list(resources.events).items.find((e) => e.reason === 'FailedScheduling'),
-        { what: 'FailedScheduling' },
+        () =>
+          cluster.store
+            .list(resources.events)
+            .items.find((e) => e.reason === 'FailedScheduling' && e.message === expected),
+        { what: 'FailedScheduling with the final reasons' },
       );
-      assert.equal(
-        ev.message,
-        '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: infra}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
-      );
+      assert.equal(ev.involvedObject.name, 'big');
+      assert.equal(ev.type, 'Warning');
+      assert.equal(ev.source?.component, 'default-scheduler');
       const p = await eventually(() => {
         const x = cluster.store.get(resources.pods, 'default', 'big');
         return x?.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') && x;

@@ -100,6 +100,40 @@ describe('kubectl against everynode up (kubectl 1.33)', { skip }, () => {
     assert.match(deleted.stdout, /daemonset.apps "nginx-daemonset" deleted/);
   });
 
+  test('kubectl apply -f node.yaml adds a simulated node that becomes Ready; delete node removes it', async () => {
+    const node = 'apiVersion: v1\nkind: Node\nmetadata:\n  name: extra\n  labels:\n    zone: b\n';
+    const a = await c.kubectl(['apply', '-f', '-'], { input: node });
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout.trim(), 'node/extra created');
+    await eventuallyAsync(
+      async () => {
+        const r = await c.kubectl([
+          'get',
+          'node',
+          'extra',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]);
+        return r.stdout === 'True' ? true : undefined;
+      },
+      { what: 'the new node Ready' },
+    );
+    const d = await c.kubectl(['delete', 'node', 'extra']);
+    assert.equal(d.stdout.trim(), 'node "extra" deleted');
+    const gone = await c.kubectl(['get', 'node', 'extra']);
+    assert.notEqual(gone.code, 0);
+  });
+
+  test('kubectl get -w prints Table rows as objects change', async () => {
+    const watch = c.kubectl(['get', 'pods', '-w', '--request-timeout=4s'], { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const created = await c.kubectl(['run', 'watched', '--image=nginx:1.27', '--restart=Always']);
+    assert.equal(created.code, 0, created.stderr);
+    const out = await watch;
+    assert.match(out.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/m);
+    assert.match(out.stdout, /watched\s+\d\/1\s+\w+/);
+  });
+
   test('label nodes and get nodes --selector', async () => {
     const l = await c.kubectl(['label', 'nodes', 'node-2', 'ssd=true']);
     assert.equal(l.code, 0, l.stderr);
