@@ -1,5 +1,5 @@
 /**
- * The seeds' kubectl workflows against `everynode up`, with kubectl 1.33 and 1.27: describe,
+ * The seeds' kubectl workflows against `everynode up`, with every kubectl from 1.27 to 1.33: describe,
  * rollouts (set image, status, history, undo, restart), taint, cordon, drain, server-side apply,
  * server dry run, an immutable selector, delete -f; and bad input answered with proper Status
  * bodies while the server keeps serving.
@@ -44,7 +44,7 @@ function raw(
   });
 }
 
-for (const version of ['1.33', '1.27'] as const) {
+for (const version of ['1.33', '1.32', '1.31', '1.30', '1.29', '1.28', '1.27'] as const) {
   const skip = kubectlBinary(version) ? false : `kubectl ${version} is not installed`;
   describe(`kubectl ${version} workflows`, { skip }, () => {
     let c: KubectlCluster;
