@@ -44,7 +44,7 @@ describe('kubectl against everynode up (kubectl 1.33)', { skip }, () => {
     await c.close();
   });
 
-  test('requests without a valid token get 401 Unauthorized with a Status body', async () => {
+  test('requests without a valid token get 401 Unauthorized; list resourceVersion semantics', async () => {
     const ca = readFileSync(`${c.running.kubeconfig.replace(/kubeconfig$/, '')}pki/ca.crt`, 'utf8');
     const anon = await rawGet(c.running.url, '/api/v1/nodes', ca);
     assert.equal(anon.code, 401);
@@ -59,6 +59,47 @@ describe('kubectl against everynode up (kubectl 1.33)', { skip }, () => {
     });
     const ok = await rawGet(c.running.url, '/api/v1/nodes', ca, c.running.token);
     assert.equal(ok.code, 200);
+    // List resourceVersion semantics: any, not-older-than, exact, too large.
+    const rv = Number(
+      (JSON.parse(ok.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
+    );
+    assert.equal(
+      (await rawGet(c.running.url, '/api/v1/nodes?resourceVersion=0', ca, c.running.token)).code,
+      200,
+    );
+    assert.equal(
+      (
+        await rawGet(
+          c.running.url,
+          `/api/v1/nodes?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`,
+          ca,
+          c.running.token,
+        )
+      ).code,
+      200,
+    );
+    const tooLarge = await rawGet(
+      c.running.url,
+      `/api/v1/nodes?resourceVersion=${rv + 1_000_000}`,
+      ca,
+      c.running.token,
+    );
+    assert.equal(tooLarge.code, 504);
+    assert.match(tooLarge.body, /Too large resource version/);
+    const exactOld = await rawGet(
+      c.running.url,
+      '/api/v1/nodes?resourceVersion=1&resourceVersionMatch=Exact',
+      ca,
+      c.running.token,
+    );
+    assert.equal(exactOld.code, 410);
+    const badMatch = await rawGet(
+      c.running.url,
+      '/api/v1/nodes?resourceVersionMatch=Exact',
+      ca,
+      c.running.token,
+    );
+    assert.equal(badMatch.code, 400);
   });
 
   test('kubectl get nodes shows the control plane and the workers with roles and status', async () => {

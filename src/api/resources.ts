@@ -8,8 +8,20 @@ import type { Namespace, Node, Pod, Event } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import type { Event as EventV1 } from 'kubernetes-types/events/v1.js';
 
-export type { Namespace, Node, Pod, Event, DaemonSet, ControllerRevision, Lease, PriorityClass, ObjectMeta };
+export type {
+  Namespace,
+  Node,
+  Pod,
+  Event,
+  EventV1,
+  DaemonSet,
+  ControllerRevision,
+  Lease,
+  PriorityClass,
+  ObjectMeta,
+};
 
 /** Any Kubernetes object: what the store and the client move around. */
 export interface KubeObject {
@@ -124,6 +136,20 @@ export const resources = {
     version: 'v1',
     kind: 'Lease',
     resource: 'leases',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+  }),
+  /**
+   * `events.k8s.io/v1` Events: a second view of the same stored core/v1 Events (the API server
+   * converts between the two); never stored under this type.
+   */
+  eventsV1: define<EventV1>({
+    group: 'events.k8s.io',
+    version: 'v1',
+    kind: 'Event',
+    resource: 'events',
     namespaced: true,
     shortNames: [],
     categories: [],

@@ -84,6 +84,7 @@ describe('OpenAPI over HTTP', () => {
       'api/v1',
       'apis/apps/v1',
       'apis/coordination.k8s.io/v1',
+      'apis/events.k8s.io/v1',
       'apis/scheduling.k8s.io/v1',
     ]);
     for (const [key, { serverRelativeURL }] of Object.entries(paths))

@@ -20,6 +20,8 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
 import { toTable } from './tables.js';
+import { eventsV1View, fromEventsV1 } from './events-v1.js';
+import type { EventV1 } from '../api/resources.js';
 import type { TableOptions } from './tables.js';
 import {
   SERVER_VERSION,
@@ -76,6 +78,7 @@ const JSON_TYPE = 'application/json';
 
 export class ApiServer {
   private server: HttpServer | undefined;
+  private eventsView: Store | undefined;
   private readonly watches = new Set<{ close(): void }>();
   private url = '';
 
@@ -190,7 +193,7 @@ export class ApiServer {
     accept: AcceptInfo,
     q: QueryOptions,
   ): Promise<void> {
-    const { store } = this.options;
+    const store = this.storeFor(p);
     const { type, name, subresource } = p;
     const namespace = p.namespace;
     const dryRun = q.get('dryRun') === 'All';
@@ -387,6 +390,20 @@ export class ApiServer {
     });
   }
 
+  /** The store as the request's resource sees it: events.k8s.io/v1 is a view of core Events. */
+  private storeFor(p: ResourcePath): Store {
+    if (p.type !== (resources.eventsV1 as ResourcePath['type'])) return this.options.store;
+    this.eventsView ??= eventsV1View(this.options.store);
+    return this.eventsView;
+  }
+
+  /** Objects in the shape the Table printers know (core/v1 for events.k8s.io/v1 Events). */
+  private printable(p: ResourcePath, objects: readonly KubeObject[]): readonly KubeObject[] {
+    return p.type === (resources.eventsV1 as ResourcePath['type'])
+      ? objects.map((o) => fromEventsV1(o as EventV1))
+      : objects;
+  }
+
   /** Writes are acknowledged only once durable (a no-op for the memory store). */
   private durable(): Promise<void> {
     return this.options.store.flush();
@@ -468,8 +485,48 @@ export class ApiServer {
     };
   }
 
+  /**
+   * List resourceVersion semantics on a store that always serves its latest state: unset or "0"
+   * (any) and NotOlderThan are satisfied by the latest state; a version newer than the store's is
+   * "Too large" (504, retry); Exact is served only for the current version, older is Expired (410).
+   */
+  private checkListResourceVersion(q: QueryOptions, current: number): void {
+    const rv = q.get('resourceVersion');
+    const match = q.get('resourceVersionMatch');
+    if (match !== undefined && match !== '') {
+      if (match !== 'NotOlderThan' && match !== 'Exact') {
+        throw new BadRequestError(
+          `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+        );
+      }
+      if (rv === undefined || rv === '') {
+        throw new BadRequestError(
+          'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+        );
+      }
+    }
+    if (rv === undefined || rv === '' || rv === '0') return;
+    const n = Number(rv);
+    if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`invalid resource version: ${rv}`);
+    if (n > current) {
+      throw new ApiError({
+        reason: 'Timeout',
+        code: 504,
+        message: `Too large resource version: ${n}, current: ${current}`,
+        retryAfterSeconds: 1,
+      });
+    }
+    if (match === 'Exact' && n !== current)
+      throw new ApiError({
+        reason: 'Expired',
+        code: 410,
+        message: `too old resource version: ${n} (${current})`,
+      });
+  }
+
   private list(res: ServerResponse, p: ResourcePath, accept: AcceptInfo, q: QueryOptions): void {
-    const { store } = this.options;
+    const store = this.storeFor(p);
+    this.checkListResourceVersion(q, store.revision());
     const result = store.list(p.type, this.listOptions(p, q));
     let items = result.items;
     const limit = q.int('limit') ?? 0;
@@ -492,7 +549,7 @@ export class ApiServer {
     }
     const metadata = { resourceVersion: String(result.revision), ...(next ? { continue: next } : {}) };
     if (accept.table) {
-      const table = toTable(p.type.kind, items, this.tableOptions(q));
+      const table = toTable(p.type.kind, this.printable(p, items), this.tableOptions(q));
       return this.json(res, 200, { ...table, metadata }, tableContentType());
     }
     const list = { kind: p.type.listKind, apiVersion: p.type.apiVersion, metadata, items };
@@ -516,7 +573,7 @@ export class ApiServer {
     q: QueryOptions,
   ): void {
     if (accept.table) {
-      const table = toTable(p.type.kind, [obj], this.tableOptions(q));
+      const table = toTable(p.type.kind, this.printable(p, [obj]), this.tableOptions(q));
       return this.json(
         res,
         code,
@@ -528,7 +585,8 @@ export class ApiServer {
   }
 
   private watch(res: ServerResponse, p: ResourcePath, accept: AcceptInfo, q: QueryOptions): void {
-    const { store, clock } = this.options;
+    const { clock } = this.options;
+    const store = this.storeFor(p);
     const rvParam = q.get('resourceVersion');
     const rv = rvParam === undefined || rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
     if (rv !== undefined && !Number.isInteger(rv))
@@ -550,7 +608,7 @@ export class ApiServer {
       if (closed) return;
       let object: unknown = ev.object;
       if (accept.table && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR')
-        object = toTable(p.type.kind, [ev.object], tableOpts);
+        object = toTable(p.type.kind, this.printable(p, [ev.object]), tableOpts);
       res.write(`${JSON.stringify({ type: ev.type, object })}\n`);
       if (res.writableLength > maxBacklog) close();
     };
