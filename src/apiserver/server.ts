@@ -75,6 +75,8 @@ export interface ApiServerOptions {
 }
 
 const JSON_TYPE = 'application/json';
+/** The answer to a pod binding or eviction. */
+const CREATED_STATUS = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 
 export class ApiServer {
   private server: HttpServer | undefined;
@@ -265,13 +267,7 @@ export class ApiServer {
         { subresource: 'binding' },
       );
       await this.durable();
-      return this.json(res, 201, {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Success',
-        code: 201,
-      });
+      return this.json(res, 201, CREATED_STATUS);
     }
     if (type.resource === 'pods' && subresource === 'eviction' && method === 'POST') {
       const eviction = (await this.readObject(req, 'write')) as {
@@ -283,13 +279,7 @@ export class ApiServer {
           : {}),
       });
       await this.durable();
-      return this.json(res, 201, {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Success',
-        code: 201,
-      });
+      return this.json(res, 201, CREATED_STATUS);
     }
     if (type.resource === 'pods' && subresource === 'log' && method === 'GET') {
       const pod = store.get(resources.pods, namespace, name);

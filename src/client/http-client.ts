@@ -59,6 +59,22 @@ function query(params: Record<string, string | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+function selectorQuery(options: ClientListOptions): string {
+  return query({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
+}
+
+/** The DeleteOptions body of a DELETE (single object or collection). */
+function deleteOptionsBody(options: ClientDeleteOptions): object {
+  return {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+    ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
+    ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+    ...(options.dryRun ? { dryRun: ['All'] } : {}),
+  };
+}
+
 export class HttpClient implements Client {
   private readonly server: URL;
 
@@ -132,8 +148,12 @@ export class HttpClient implements Client {
     return parsed as T;
   }
 
-  private manager(options: ClientWriteOptions): string {
-    return options.fieldManager ?? this.options.fieldManager ?? 'everynode';
+  /** `?dryRun=All&fieldManager=…` for a write. */
+  private writeQuery(options: ClientWriteOptions): string {
+    return query({
+      dryRun: options.dryRun ? 'All' : undefined,
+      fieldManager: options.fieldManager ?? this.options.fieldManager ?? 'everynode',
+    });
   }
 
   get<T extends KubeObject>(type: ResourceType<T>, namespace: string, name: string): Promise<T> {
@@ -146,8 +166,7 @@ export class HttpClient implements Client {
   ): Promise<ClientList<T>> {
     const r = await this.call<{ items: T[]; metadata?: { resourceVersion?: string } }>(
       'GET',
-      resourcePath(type, options.namespace) +
-        query({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }),
+      resourcePath(type, options.namespace) + selectorQuery(options),
     );
     const items = r.items.map((o) => ({ ...o, apiVersion: type.apiVersion, kind: type.kind }));
     return { items, resourceVersion: r.metadata?.resourceVersion ?? '' };
@@ -155,22 +174,12 @@ export class HttpClient implements Client {
 
   create<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
     const ns = obj.metadata?.namespace;
-    return this.call(
-      'POST',
-      resourcePath(type, ns) +
-        query({ dryRun: options.dryRun ? 'All' : undefined, fieldManager: this.manager(options) }),
-      obj,
-    );
+    return this.call('POST', resourcePath(type, ns) + this.writeQuery(options), obj);
   }
 
   update<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
     const m = obj.metadata ?? {};
-    return this.call(
-      'PUT',
-      resourcePath(type, m.namespace, m.name ?? '') +
-        query({ dryRun: options.dryRun ? 'All' : undefined, fieldManager: this.manager(options) }),
-      obj,
-    );
+    return this.call('PUT', resourcePath(type, m.namespace, m.name ?? '') + this.writeQuery(options), obj);
   }
 
   updateStatus<T extends KubeObject>(
@@ -181,8 +190,7 @@ export class HttpClient implements Client {
     const m = obj.metadata ?? {};
     return this.call(
       'PUT',
-      resourcePath(type, m.namespace, m.name ?? '', 'status') +
-        query({ dryRun: options.dryRun ? 'All' : undefined, fieldManager: this.manager(options) }),
+      resourcePath(type, m.namespace, m.name ?? '', 'status') + this.writeQuery(options),
       obj,
     );
   }
@@ -197,8 +205,7 @@ export class HttpClient implements Client {
   ): Promise<T> {
     return this.call(
       'PATCH',
-      resourcePath(type, namespace, name) +
-        query({ dryRun: options.dryRun ? 'All' : undefined, fieldManager: this.manager(options) }),
+      resourcePath(type, namespace, name) + this.writeQuery(options),
       patch,
       PATCH_CONTENT_TYPES[patchType],
     );
@@ -214,8 +221,7 @@ export class HttpClient implements Client {
   ): Promise<T> {
     return this.call(
       'PATCH',
-      resourcePath(type, namespace, name, 'status') +
-        query({ dryRun: options.dryRun ? 'All' : undefined, fieldManager: this.manager(options) }),
+      resourcePath(type, namespace, name, 'status') + this.writeQuery(options),
       patch,
       PATCH_CONTENT_TYPES[patchType],
     );
@@ -227,14 +233,7 @@ export class HttpClient implements Client {
     name: string,
     options: ClientDeleteOptions = {},
   ): Promise<T> {
-    return this.call('DELETE', resourcePath(type, namespace, name), {
-      kind: 'DeleteOptions',
-      apiVersion: 'v1',
-      ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
-      ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
-      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
-      ...(options.dryRun ? { dryRun: ['All'] } : {}),
-    });
+    return this.call('DELETE', resourcePath(type, namespace, name), deleteOptionsBody(options));
   }
 
   async deleteCollection<T extends KubeObject>(
@@ -244,16 +243,8 @@ export class HttpClient implements Client {
   ): Promise<void> {
     await this.call(
       'DELETE',
-      resourcePath(type, listOptions.namespace) +
-        query({ labelSelector: listOptions.labelSelector, fieldSelector: listOptions.fieldSelector }),
-      {
-        kind: 'DeleteOptions',
-        apiVersion: 'v1',
-        ...(options.gracePeriodSeconds !== undefined
-          ? { gracePeriodSeconds: options.gracePeriodSeconds }
-          : {}),
-        ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
-      },
+      resourcePath(type, listOptions.namespace) + selectorQuery(listOptions),
+      deleteOptionsBody(options),
     );
   }
 

@@ -38,7 +38,8 @@ export interface FilterFailure {
 
 export const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
 
-const toUnits = (name: string, value: string | number): bigint => {
+/** A resource amount in the integer units the filters compare: millicores for cpu, base units otherwise. */
+export const resourceUnits = (name: string, value: string | number): bigint => {
   const q = parseQuantity(String(value));
   return name === 'cpu' ? q.milliValue() : q.value();
 };
@@ -49,10 +50,10 @@ function addInto(target: Resources, name: string, amount: bigint): void {
 
 function containerRequests(c: Container): Resources {
   const out: Resources = new Map();
-  for (const [name, v] of Object.entries(c.resources?.requests ?? {})) out.set(name, toUnits(name, v));
+  for (const [name, v] of Object.entries(c.resources?.requests ?? {})) out.set(name, resourceUnits(name, v));
   // Limits without requests default the request (apiserver defaulting for containers).
   for (const [name, v] of Object.entries(c.resources?.limits ?? {}))
-    if (!out.has(name)) out.set(name, toUnits(name, v));
+    if (!out.has(name)) out.set(name, resourceUnits(name, v));
   return out;
 }
 
@@ -63,7 +64,8 @@ export function podRequests(pod: Pod): Resources {
   for (const c of pod.spec?.initContainers ?? []) {
     for (const [k, v] of containerRequests(c)) if (v > (sum.get(k) ?? 0n)) sum.set(k, v);
   }
-  for (const [name, v] of Object.entries(pod.spec?.overhead ?? {})) addInto(sum, name, toUnits(name, v));
+  for (const [name, v] of Object.entries(pod.spec?.overhead ?? {}))
+    addInto(sum, name, resourceUnits(name, v));
   sum.set('pods', 1n);
   return sum;
 }
@@ -114,7 +116,7 @@ export function insufficientResources(pod: Pod, info: NodeInfo, requests = podRe
   for (const [name, want] of requests) {
     if (want === 0n) continue;
     const capStr = alloc[name];
-    const cap = capStr === undefined ? 0n : toUnits(name, capStr);
+    const cap = capStr === undefined ? 0n : resourceUnits(name, capStr);
     if ((info.requested.get(name) ?? 0n) + want > cap) out.push(name);
   }
   return out.sort((a, b) => (a === 'pods' ? 1 : b === 'pods' ? -1 : a.localeCompare(b)));

@@ -9,7 +9,6 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { resources, objectKey, splitKey } from '../api/resources.js';
 import { isNotFound } from '../api/errors.js';
 import { getTargetNodeName } from '../api/scheduling.js';
-import { parseQuantity } from '../api/quantity.js';
 import type { Client } from '../client/types.js';
 import type { Informer } from '../client/informer.js';
 import { byNodeName } from '../client/informer.js';
@@ -24,7 +23,7 @@ import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
 import { deepEqual } from '../util/objects.js';
 import type { FilterFailure, NodeInfo } from './filters.js';
-import { buildNodeInfo, fitErrorMessage, podRequests, runFilters } from './filters.js';
+import { buildNodeInfo, fitErrorMessage, podRequests, resourceUnits, runFilters } from './filters.js';
 import { selectPreemption } from './preemption.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -281,7 +280,7 @@ function freeScore(pod: Pod, info: NodeInfo): number {
   for (const r of ['cpu', 'memory']) {
     const cap = alloc[r];
     if (cap === undefined) continue;
-    const total = Number(r === 'cpu' ? toMilli(cap) : toUnits(cap));
+    const total = Number(resourceUnits(r, cap));
     if (total <= 0) continue;
     const used = Number((info.requested.get(r) ?? 0n) + (req.get(r) ?? 0n));
     score += Math.max(0, total - used) / total;
@@ -289,6 +288,3 @@ function freeScore(pod: Pod, info: NodeInfo): number {
   }
   return n === 0 ? 0 : score / n;
 }
-
-const toMilli = (v: string | number): bigint => parseQuantity(String(v)).milliValue();
-const toUnits = (v: string | number): bigint => parseQuantity(String(v)).value();

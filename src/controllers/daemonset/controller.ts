@@ -248,12 +248,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     }
     const ns = cur.metadata?.namespace ?? '';
     const curRef = controllerRef(cur);
-    const oldRef = controllerRef(old);
-    const refChanged = !deepEqual(curRef, oldRef);
-    if (refChanged && oldRef) {
-      const oldDs = this.resolveControllerRef(ns, old);
-      if (oldDs) this.enqueue(oldDs);
-    }
+    const refChanged = this.enqueueFormerOwner(ns, old, cur);
     if (curRef) {
       const ds = this.resolveControllerRef(ns, cur);
       if (!ds) return;
@@ -266,6 +261,17 @@ export class DaemonSetsController implements Controller, Reconciler {
     if (!deepEqual(old.metadata?.labels, cur.metadata?.labels) || refChanged) {
       for (const ds of this.daemonSetsSelecting(cur)) this.enqueue(ds);
     }
+  }
+
+  /** If the controller reference changed, enqueues the former owner; returns whether it changed. */
+  private enqueueFormerOwner(ns: string, old: KubeObject, cur: KubeObject): boolean {
+    const oldRef = controllerRef(old);
+    const refChanged = !deepEqual(controllerRef(cur), oldRef);
+    if (refChanged && oldRef) {
+      const oldDs = this.resolveControllerRef(ns, old);
+      if (oldDs) this.enqueue(oldDs);
+    }
+    return refChanged;
   }
 
   private onPodDelete(pod: Pod): void {
@@ -318,12 +324,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
     const ns = cur.metadata?.namespace ?? '';
     const curRef = controllerRef(cur);
-    const oldRef = controllerRef(old);
-    const refChanged = !deepEqual(curRef, oldRef);
-    if (refChanged && oldRef) {
-      const oldDs = this.resolveControllerRef(ns, old);
-      if (oldDs) this.enqueue(oldDs);
-    }
+    const refChanged = this.enqueueFormerOwner(ns, old, cur);
     if (curRef) {
       const ds = this.resolveControllerRef(ns, cur);
       if (ds) this.enqueue(ds);
