@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { runDemo } from './demo.js';
 import { StateDatabaseError } from '../store/sqlite-persistence.js';
 import { runUp } from './up.js';
+import { addControllerCommand } from './controller.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -123,6 +124,8 @@ Examples:
         }
       },
     );
+
+  addControllerCommand(program);
 
   return program;
 }

@@ -81,4 +81,28 @@ describe('WorkQueue', () => {
     const def = defaultControllerRateLimiter<string>(clock);
     assert.equal(def.when('a'), 5);
   });
+
+  test('inFlightSince lists when each in-flight item was handed out; metrics providers see the queue', async () => {
+    const clock = new FakeClock();
+    const tracked: string[] = [];
+    const metrics = {
+      add: () => {},
+      depth: () => {},
+      retry: () => {},
+      queueDuration: () => {},
+      workDuration: () => {},
+      trackQueue: (q: { readonly name: string }) => tracked.push(q.name),
+    };
+    const q = new WorkQueue<string>({ name: 'w', clock, metrics });
+    assert.deepEqual(tracked, ['w']);
+    const t0 = clock.now();
+    q.add('a');
+    q.add('b');
+    await q.get();
+    clock.advance(100);
+    await q.get();
+    assert.deepEqual([...q.inFlightSince()], [t0, t0 + 100]);
+    q.done('a');
+    assert.deepEqual([...q.inFlightSince()], [t0 + 100]);
+  });
 });

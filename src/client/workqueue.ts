@@ -27,11 +27,25 @@ export interface WorkQueueMetrics {
   queueDuration(name: string, seconds: number): void;
   /** Seconds a worker spent on an item. */
   workDuration(name: string, seconds: number): void;
+  /**
+   * Called once by each queue built with these metrics, so a provider can read the queue's
+   * in-flight work when scraped (client-go's unfinished work and longest-running processor).
+   * A later queue of the same name replaces an earlier one.
+   */
+  trackQueue?(queue: InFlightWork): void;
 }
 
-export class WorkQueue<K = string> {
+/** What a metrics provider reads from a queue at scrape time: the items its workers hold now. */
+export interface InFlightWork {
   readonly name: string;
-  private readonly clock: Clock;
+  readonly clock: Clock;
+  /** When each in-flight item was handed to a worker, in ms on `clock`. */
+  inFlightSince(): Iterable<number>;
+}
+
+export class WorkQueue<K = string> implements InFlightWork {
+  readonly name: string;
+  readonly clock: Clock;
   private readonly limiter: RateLimiter<K>;
   private readonly metrics: WorkQueueMetrics | undefined;
   private queue: K[] = [];
@@ -50,11 +64,17 @@ export class WorkQueue<K = string> {
     this.clock = options.clock;
     this.limiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(options.clock);
     this.metrics = options.metrics;
+    this.metrics?.trackQueue?.(this);
   }
 
   /** Number of items waiting to be handed out (not counting delayed or in-flight ones). */
   len(): number {
     return this.queue.length - this.head;
+  }
+
+  /** When each item being processed was handed to a worker, in ms on the queue's clock. */
+  inFlightSince(): Iterable<number> {
+    return this.startedAt.values();
   }
 
   isShuttingDown(): boolean {

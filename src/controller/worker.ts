@@ -21,7 +21,10 @@ export interface RunWorkersOptions {
   readonly workers: number;
   readonly logger: Logger;
   readonly stats?: WorkerStats;
-  /** Called after each reconcile with its duration in ms and error, for metrics. */
+  /**
+   * Called after each reconcile (once the key is done) with its duration in ms and its error
+   * (undefined on success), for metrics; an exception it throws is logged, never fatal.
+   */
   readonly observe?: (key: string, ms: number, err: unknown) => void;
 }
 
@@ -54,7 +57,12 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
       } finally {
         queue.done(key);
       }
-      options.observe?.(key, performance.now() - started, failure);
+      try {
+        options.observe?.(key, performance.now() - started, failure);
+      } catch (err) {
+        // A broken metrics hook must not stop the worker.
+        logger.error({ key, err: errorMessage(err) }, 'observe hook failed');
+      }
       // Yield to the event loop between items: in-process calls resolve as microtasks, and a worker
       // that never yields would starve watch delivery (and so its own caches).
       await new Promise<void>((resolve) => setImmediate(resolve));

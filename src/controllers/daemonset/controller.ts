@@ -59,6 +59,8 @@ export interface DaemonSetsControllerOptions {
   /** Maximum creates or deletes per sync. Default 250. */
   readonly burstReplicas?: number;
   readonly metrics?: WorkQueueMetrics;
+  /** Called after each sync with its key, duration in ms and error (undefined on success). */
+  readonly observeSync?: (key: string, ms: number, err: unknown) => void;
 }
 
 function asError(err: unknown): Error {
@@ -172,6 +174,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       workers: this.options.workers ?? 2,
       logger: this.options.logger,
       stats: this.stats,
+      ...(this.options.observeSync ? { observe: this.options.observeSync } : {}),
     });
     const gc = (): void => {
       this.failedPodsBackoff.gc();
@@ -188,6 +191,11 @@ export class DaemonSetsController implements Controller, Reconciler {
 
   reconcile(key: string): Promise<void> {
     return this.syncDaemonSet(key);
+  }
+
+  /** The DaemonSets in the informer cache, for metrics (shared cache objects: never mutate them). */
+  daemonSets(): readonly DaemonSet[] {
+    return this.dsInformer.list();
   }
 
   // -------------------------------------------------------------------------------------------
