@@ -6,11 +6,16 @@ import { defaultStrategies } from '../store/strategies.js';
 import { FakeClock } from '../util/clock.js';
 import { silentLogger } from '../util/log.js';
 import { LocalClient } from './local-client.js';
-import { ClientEventRecorder } from './events.js';
+import { COMBINED_PREFIX, ClientEventRecorder } from './events.js';
 
-test('repeated identical events are aggregated into count and lastTimestamp', async () => {
+function setup(): { clock: FakeClock; store: ObjectStore; client: LocalClient } {
   const clock = new FakeClock('2026-05-01T00:00:00Z');
   const store = new ObjectStore({ strategies: defaultStrategies, clock });
+  return { clock, store, client: new LocalClient(store) };
+}
+
+test('repeated identical events are aggregated into count and lastTimestamp', async () => {
+  const { clock, store } = setup();
   store.create(resources.namespaces, { metadata: { name: 'default' } });
   const client = new LocalClient(store);
   const ds = store.create(resources.daemonsets, {
@@ -49,5 +54,48 @@ test('repeated identical events are aggregated into count and lastTimestamp', as
   rec.event(ds, 'Warning', 'FailedCreate', 'Error creating: boom');
   await rec.flush();
   assert.equal(store.list(resources.events).items.filter((e) => e.reason === 'FailedCreate').length, 2);
+  store.close();
+});
+
+test('similar events are combined from the 10th on, and the spam filter stops an object at 25 events', async () => {
+  const { clock, store, client } = setup();
+  store.create(resources.namespaces, { metadata: { name: 'default' } });
+  const ds = store.create(resources.daemonsets, {
+    metadata: { name: 'ds', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { a: 'b' } },
+      template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
+    },
+  });
+  let writes = 0;
+  const counting = new Proxy(client, {
+    get(target, prop, receiver): unknown {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (prop === 'create' || prop === 'patch') writes++;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const rec = new ClientEventRecorder({
+    client: counting,
+    clock,
+    logger: silentLogger(),
+    component: 'daemonset-controller',
+  });
+  for (let i = 0; i < 5000; i++) rec.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ds-${i}`);
+  await rec.flush();
+  assert.equal(writes, 25, 'the spam filter lets 25 events of one object through');
+  const events = store.list(resources.events).items;
+  const single = events.filter((e) => !e.message?.startsWith(COMBINED_PREFIX));
+  const combined = events.filter((e) => e.message?.startsWith(COMBINED_PREFIX));
+  assert.equal(single.length, 9);
+  assert.equal(combined.length, 1);
+  assert.equal(combined[0]?.count, 16);
+  assert.equal(combined[0]?.message, `${COMBINED_PREFIX}Created pod: ds-24`);
+  // One token comes back every 5 minutes.
+  clock.advance(300_000);
+  rec.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: ds-late');
+  rec.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: ds-later');
+  await rec.flush();
+  assert.equal(writes, 26);
   store.close();
 });

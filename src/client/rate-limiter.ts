@@ -44,11 +44,21 @@ export class BucketRateLimiter<K> implements RateLimiter<K> {
     this.last = clock.now();
   }
   when(_item: K): number {
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+  }
+  /** Takes a token only if one is available now, never reserving one (flowcontrol's TryAccept). */
+  tryAccept(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+  private refill(): void {
     const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
     this.last = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
   }
   forget(_item: K): void {}
   numRequeues(_item: K): number {

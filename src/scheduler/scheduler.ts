@@ -47,7 +47,7 @@ export class Scheduler implements Controller, Reconciler {
   private readonly queue: WorkQueue<string>;
   private readonly unschedulable = new Set<string>();
   /** Bindings made but not yet seen in the pod cache: key → pod as bound. */
-  private readonly assumed = new Map<string, Pod>();
+  private readonly assumed = new AssumedPods();
   /** Failed scheduling attempts per pod, for the 1 s → 10 s backoff. */
   private readonly attempts = new Map<string, number>();
   private workers: Promise<void> | undefined;
@@ -120,7 +120,7 @@ export class Scheduler implements Controller, Reconciler {
     const name = node.metadata?.name ?? '';
     const pods = this.pods.byIndex(POD_NODE_INDEX, name);
     const extra: Pod[] = [];
-    for (const p of this.assumed.values()) if (p.spec?.nodeName === name) extra.push(p);
+    for (const p of this.assumed.onNode(name)) extra.push(p);
     return buildNodeInfo(node, extra.length > 0 ? [...pods, ...extra] : pods);
   }
 
@@ -154,6 +154,10 @@ export class Scheduler implements Controller, Reconciler {
       const score = freeScore(pod, info);
       if (!best || score > best.score) best = { node, score };
     }
+    if (best) {
+      await this.bind(pod, best.node.metadata?.name ?? '');
+      return;
+    }
     // Nodes excluded by a pinned target count as not matching the affinity, as upstream's PreFilter reports.
     for (let i = nodes.length; i < total; i++) {
       failures.push({
@@ -161,11 +165,6 @@ export class Scheduler implements Controller, Reconciler {
         reasons: ["node(s) didn't match Pod's node affinity/selector"],
         resolvableByPreemption: false,
       });
-    }
-
-    if (best) {
-      await this.bind(pod, best.node.metadata?.name ?? '');
-      return;
     }
     let message = fitErrorMessage(total, failures);
     const choice = selectPreemption(pod, failedInfos);
@@ -191,7 +190,7 @@ export class Scheduler implements Controller, Reconciler {
   private async bind(pod: Pod, nodeName: string): Promise<void> {
     const key = objectKey(pod);
     const { namespace = '', name = '', uid } = pod.metadata ?? {};
-    this.assumed.set(key, { ...pod, spec: { ...(pod.spec ?? { containers: [] }), nodeName } });
+    this.assumed.set(key, nodeName, { ...pod, spec: { ...(pod.spec ?? { containers: [] }), nodeName } });
     try {
       await this.options.client.bind(namespace, name, nodeName, uid);
     } catch (err) {
@@ -287,4 +286,35 @@ function freeScore(pod: Pod, info: NodeInfo): number {
     n++;
   }
   return n === 0 ? 0 : score / n;
+}
+
+/** Pods bound but not yet seen bound in the cache, by key and by node (nodeInfo asks per node). */
+class AssumedPods {
+  private readonly byKey = new Map<string, { node: string; pod: Pod }>();
+  private readonly byNode = new Map<string, Map<string, Pod>>();
+
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  set(key: string, node: string, pod: Pod): void {
+    this.delete(key);
+    this.byKey.set(key, { node, pod });
+    let m = this.byNode.get(node);
+    if (!m) this.byNode.set(node, (m = new Map()));
+    m.set(key, pod);
+  }
+
+  delete(key: string): void {
+    const e = this.byKey.get(key);
+    if (!e) return;
+    this.byKey.delete(key);
+    const m = this.byNode.get(e.node);
+    m?.delete(key);
+    if (m?.size === 0) this.byNode.delete(e.node);
+  }
+
+  onNode(node: string): Iterable<Pod> {
+    return this.byNode.get(node)?.values() ?? [];
+  }
 }

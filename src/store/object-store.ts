@@ -227,7 +227,8 @@ export class ObjectStore implements Store {
     let obj: MutableObject;
     let errs: FieldError[];
     if (options.subresource === 'status') {
-      obj = clone(old);
+      // Copy on write: everything but metadata and status is shared with the frozen old object.
+      obj = { ...(old as MutableObject), metadata: { ...oldMeta } };
       const status = (input as { status?: unknown }).status;
       if (status === undefined) delete obj.status;
       else obj.status = clone(status);

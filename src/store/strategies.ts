@@ -98,7 +98,14 @@ function admitDefaultTolerations(pod: Mutable<Pod>): void {
 }
 
 function bindPod(input: KubeObject, old: KubeObject, ctx: StrategyContext): MutableObject {
-  const pod = clone(old as Pod);
+  // Copy on write: only metadata, spec and status change; their untouched parts stay shared.
+  const frozen = old as Pod;
+  const pod = {
+    ...frozen,
+    metadata: { ...frozen.metadata },
+    spec: { ...(frozen.spec ?? { containers: [] }) },
+    status: { ...frozen.status },
+  } as Mutable<Pod>;
   const target = (input as Pod).spec?.nodeName ?? '';
   const name = old.metadata?.name ?? '';
   const wantUid = input.metadata?.uid;
@@ -246,4 +253,9 @@ export const defaultStrategies: Readonly<Record<string, Strategy>> = {
   ControllerRevision: base('ControllerRevision'),
   Lease: base('Lease'),
   PriorityClass: base('PriorityClass'),
+  ServiceAccount: base('ServiceAccount'),
+  Role: base('Role'),
+  ClusterRole: base('ClusterRole'),
+  RoleBinding: base('RoleBinding'),
+  ClusterRoleBinding: base('ClusterRoleBinding'),
 };

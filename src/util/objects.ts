@@ -14,7 +14,46 @@ export type Mutable<T> =
 /** A deep, mutable copy of a JSON-shaped value (objects from the store are plain JSON). */
 export function clone<T>(value: T): Mutable<T> {
   if (value === undefined) return value as Mutable<T>;
-  return JSON.parse(JSON.stringify(value)) as Mutable<T>;
+  return cloneJson(value) as Mutable<T>;
+}
+
+/**
+ * A deep copy with JSON's semantics (undefined and functions dropped from objects and turned into
+ * null in arrays, non-finite numbers to null, `toJSON` honoured), without the text round trip:
+ * several times faster on API objects.
+ */
+function cloneJson(v: unknown): unknown {
+  if (v === null) return null;
+  switch (typeof v) {
+    case 'object':
+      break;
+    case 'number':
+      return Number.isFinite(v) ? v : null;
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    default:
+      return undefined;
+  }
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = cloneJson(v[i]);
+      out[i] = x === undefined ? null : x;
+    }
+    return out;
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    return JSON.parse(JSON.stringify(v)) as unknown;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = cloneJson((v as Record<string, unknown>)[k]);
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
 }
 
 /** Freezes a JSON-shaped value in place, recursively, and returns it. */

@@ -35,6 +35,12 @@ export interface DaemonSetContext {
   readonly nodes: Informer<Node>;
   readonly revisions: Informer<ControllerRevision>;
   readonly burstReplicas: number;
+  /**
+   * The controller's last status write per DaemonSet key: the object it replaced (its
+   * resourceVersion) and the object the server returned. While the cache still shows the replaced
+   * version, the next status write starts from the returned one instead of conflicting.
+   */
+  readonly statusWrites: Map<string, { readonly basedOn: string; readonly written: DaemonSet }>;
   /** Re-queues a DaemonSet after a delay (failed-pod back-off, minReadySeconds). */
   enqueueAfter(ds: DaemonSet, ms: number): void;
 }

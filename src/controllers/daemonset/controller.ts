@@ -44,9 +44,12 @@ import { NodeDecisionReporter } from './node-events.js';
 import { updateDaemonSetStatus } from './status.js';
 import { syncNodes } from './sync-nodes.js';
 import { rollingUpdate } from './update.js';
-import { isPodReady } from './util.js';
+import { isPodReady, isPodUpdated, templateGeneration } from './util.js';
 
 export const BACKOFF_GC_INTERVAL_MS = 60_000;
+/** Pacing of syncs of one DaemonSet (see DaemonSetsController.enqueue). */
+export const SYNC_PAUSE_FACTOR = 3;
+export const MAX_SYNC_PAUSE_MS = 250;
 
 export interface DaemonSetsControllerOptions {
   readonly manager: Manager;
@@ -106,6 +109,10 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly nodeReporter: NodeDecisionReporter;
   private workers: Promise<void> | undefined;
   private gcTimer: TimerHandle | undefined;
+  /** The node list in name order, rebuilt on the first sync after a node event. */
+  private sortedNodes: Node[] | undefined;
+  /** Per DaemonSet key: the time before which a new sync is not started (see {@link enqueue}). */
+  private readonly notBefore = new Map<string, number>();
 
   constructor(private readonly options: DaemonSetsControllerOptions) {
     const { manager, clock } = options;
@@ -140,6 +147,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       nodes: this.nodeInformer,
       revisions: this.revisionInformer,
       burstReplicas: options.burstReplicas ?? BURST_REPLICAS,
+      statusWrites: new Map(),
       enqueueAfter: (ds, ms) => this.queue.addAfter(dsKey(ds), ms),
     };
     this.dsInformer.addHandlers({
@@ -156,9 +164,18 @@ export class DaemonSetsController implements Controller, Reconciler {
       onDelete: (p) => this.onPodDelete(p),
     });
     this.nodeInformer.addHandlers({
-      onAdd: (n) => this.onNodeAdd(n),
-      onUpdate: (o, n) => this.onNodeUpdate(o, n),
-      onDelete: (n) => this.onNodeDelete(n),
+      onAdd: (n) => {
+        this.sortedNodes = undefined;
+        this.onNodeAdd(n);
+      },
+      onUpdate: (o, n) => {
+        this.sortedNodes = undefined;
+        this.onNodeUpdate(o, n);
+      },
+      onDelete: (n) => {
+        this.sortedNodes = undefined;
+        this.onNodeDelete(n);
+      },
     });
     this.revisionInformer.addHandlers({
       onAdd: (r) => this.onRevisionAdd(r),
@@ -189,8 +206,17 @@ export class DaemonSetsController implements Controller, Reconciler {
     await this.workers;
   }
 
-  reconcile(key: string): Promise<void> {
-    return this.syncDaemonSet(key);
+  async reconcile(key: string): Promise<void> {
+    const clock = this.options.clock;
+    const started = clock.now();
+    try {
+      await this.syncDaemonSet(key);
+    } finally {
+      const ended = clock.now();
+      const pause = Math.min(MAX_SYNC_PAUSE_MS, SYNC_PAUSE_FACTOR * (ended - started));
+      if (pause > 0) this.notBefore.set(key, ended + pause);
+      else this.notBefore.delete(key);
+    }
   }
 
   /** The DaemonSets in the informer cache, for metrics (shared cache objects: never mutate them). */
@@ -201,14 +227,27 @@ export class DaemonSetsController implements Controller, Reconciler {
   // -------------------------------------------------------------------------------------------
   // Event handlers (spec §3.1)
 
+  /**
+   * Queues a sync of the DaemonSet. Pacing (everynode's addition): after a sync that took t ms, the
+   * next sync of the same DaemonSet starts no sooner than SYNC_PAUSE_FACTOR × t later (at most
+   * MAX_SYNC_PAUSE_MS), so a burst of pod events is handled by one sync instead of one each, and a
+   * DaemonSet on thousands of nodes can take at most a fraction of the CPU while its pods churn.
+   * An idle DaemonSet is synced at once.
+   */
   private enqueue(ds: DaemonSet): void {
-    this.queue.add(dsKey(ds));
+    const key = dsKey(ds);
+    const notBefore = this.notBefore.get(key);
+    const wait = notBefore === undefined ? 0 : notBefore - this.options.clock.now();
+    if (wait > 0) this.queue.addAfter(key, wait);
+    else this.queue.add(key);
   }
 
   private onDaemonSetDelete(ds: DaemonSet): void {
     const key = dsKey(ds);
     this.nodeReporter.forget(ds.metadata?.uid ?? '');
     this.expectations.deleteExpectations(key);
+    this.ctx.statusWrites.delete(key);
+    this.notBefore.delete(key);
     this.queue.add(key);
   }
 
@@ -353,9 +392,10 @@ export class DaemonSetsController implements Controller, Reconciler {
 
   /** Nodes in a deterministic order (by name). */
   private listNodes(): Node[] {
-    return this.nodeInformer
+    this.sortedNodes ??= this.nodeInformer
       .list()
       .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+    return this.sortedNodes;
   }
 
   /**
@@ -418,27 +458,33 @@ export class DaemonSetsController implements Controller, Reconciler {
     let claimed: Pod[] | undefined;
     const claimPods = async (): Promise<Pod[]> =>
       (claimed ??= await claimObjects(ctx, ds, resources.pods, this.podInformer, gate));
+    // Grouped once per claim: the phases only read it (the rolling update copies before adding).
+    let grouped: { pods: Pod[]; byNode: NodeToDaemonPods } | undefined;
+    const podsByNode = async (): Promise<NodeToDaemonPods> => {
+      const pods = await claimPods();
+      if (grouped?.pods !== pods) grouped = { pods, byNode: groupPodsByNode(pods, false) };
+      return grouped.byNode;
+    };
     const history = await constructHistory(ctx, ds, gate, claimPods);
     const hash = history.hash;
 
     if (!this.expectations.satisfiedExpectations(key)) {
-      const pods = await claimPods();
-      await updateDaemonSetStatus(ctx, ds, nodes, groupPodsByNode(pods, false), hash, false);
+      await updateDaemonSetStatus(ctx, ds, nodes, await podsByNode(), hash, false);
       return;
     }
 
     let manageError: unknown;
     try {
-      const pods = await claimPods();
-      const nodeToDaemonPods = groupPodsByNode(pods, false);
+      const nodeToDaemonPods = await podsByNode();
       const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
       this.nodeReporter.report(ds, nodes, decision.placements, new Set(nodeToDaemonPods.keys()));
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
       if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) claimed = undefined;
       if (this.expectations.satisfiedExpectations(key)) {
-        if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-          const fresh = groupPodsByNode(await claimPods(), false);
-          if (await rollingUpdate(ctx, ds, nodes, fresh, hash)) claimed = undefined;
+        // The rolling update only ever acts on outdated pods: none, nothing to plan.
+        const type = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
+        if (type === 'RollingUpdate' && hasOutdatedPod(await claimPods(), hash, templateGeneration(ds))) {
+          if (await rollingUpdate(ctx, ds, nodes, await podsByNode(), hash)) claimed = undefined;
         }
       }
       await cleanupHistory(ctx, ds, history, await claimPods());
@@ -448,8 +494,7 @@ export class DaemonSetsController implements Controller, Reconciler {
 
     let statusError: unknown;
     try {
-      const pods = await claimPods();
-      await updateDaemonSetStatus(ctx, ds, nodes, groupPodsByNode(pods, false), hash, true);
+      await updateDaemonSetStatus(ctx, ds, nodes, await podsByNode(), hash, true);
     } catch (err) {
       statusError = err;
       if (manageError !== undefined)
@@ -458,4 +503,9 @@ export class DaemonSetsController implements Controller, Reconciler {
     if (manageError !== undefined) throw asError(manageError);
     if (statusError !== undefined) throw asError(statusError);
   }
+}
+
+/** Whether any live pod is not of the current template (the only pods a rolling update touches). */
+function hasOutdatedPod(pods: readonly Pod[], hash: string, generation: number | undefined): boolean {
+  return pods.some((p) => !p.metadata?.deletionTimestamp && !isPodUpdated(p, hash, generation));
 }

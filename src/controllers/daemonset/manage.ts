@@ -21,6 +21,17 @@ import {
 
 export type NodeToDaemonPods = Map<string, Pod[]>;
 
+/** Target node per cached (frozen) pod object: node affinity is scanned once per pod version. */
+const targetMemo = new WeakMap<Pod, string | null>();
+
+function targetNode(pod: Pod): string | undefined {
+  const hit = targetMemo.get(pod);
+  if (hit !== undefined) return hit ?? undefined;
+  const node = getTargetNodeName(pod);
+  if (Object.isFrozen(pod) && Object.isFrozen(pod.spec ?? {})) targetMemo.set(pod, node ?? null);
+  return node;
+}
+
 /**
  * Groups claimed pods by the node they are (or will be) on. Terminal pods that are being deleted
  * are left out unless `includeDeletedTerminal`; pods with no target node are skipped.
@@ -29,7 +40,7 @@ export function groupPodsByNode(pods: readonly Pod[], includeDeletedTerminal: bo
   const out: NodeToDaemonPods = new Map();
   for (const pod of pods) {
     if (!includeDeletedTerminal && isTerminalPod(pod) && pod.metadata?.deletionTimestamp) continue;
-    const node = getTargetNodeName(pod);
+    const node = targetNode(pod);
     if (node === undefined) continue;
     let list = out.get(node);
     if (!list) out.set(node, (list = []));

@@ -45,8 +45,33 @@ export function placementPod(ds: DaemonSet): Pod {
 const NO_SCHEDULE_OR_EXECUTE = (t: Taint): boolean => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
 const NO_EXECUTE = (t: Taint): boolean => t.effect === 'NoExecute';
 
-/** spec §2.2. `pod` defaults to {@link placementPod}(ds). */
-export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet, pod: Pod = placementPod(ds)): Placement {
+/**
+ * Decisions already made, per node object and DaemonSet (UID + generation). Cached objects are
+ * frozen, and a new node version or a new DaemonSet generation is a new key, so an entry can never
+ * be stale; a sync of N nodes then costs N lookups instead of N affinity and taint evaluations.
+ */
+const memo = new WeakMap<Node, Map<string, { readonly generation: number; readonly placement: Placement }>>();
+
+/**
+ * spec §2.2. `pod` must be {@link placementPod}(ds) (its default; callers deciding many nodes build
+ * it once). Memoised for frozen (cached) nodes and DaemonSets.
+ */
+export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet, pod?: Pod): Placement {
+  const uid = ds.metadata?.uid;
+  const generation = ds.metadata?.generation;
+  if (uid === undefined || generation === undefined || !Object.isFrozen(node) || !Object.isFrozen(ds)) {
+    return decide(node, pod ?? placementPod(ds));
+  }
+  let byDs = memo.get(node);
+  const hit = byDs?.get(uid);
+  if (hit && hit.generation === generation) return hit.placement;
+  const placement = decide(node, pod ?? placementPod(ds));
+  if (!byDs) memo.set(node, (byDs = new Map()));
+  byDs.set(uid, { generation, placement });
+  return placement;
+}
+
+function decide(node: Node, pod: Pod): Placement {
   const nodeName = node.metadata?.name ?? '';
   const wanted = pod.spec?.nodeName;
   if (wanted && wanted !== nodeName) {

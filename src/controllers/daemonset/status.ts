@@ -8,6 +8,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { parseTime } from '../../util/clock.js';
 import { resources } from '../../api/resources.js';
 import type { DaemonSetContext } from './context.js';
+import { dsKey } from './context.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
 import { comparePodsForKeep, isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
@@ -53,7 +54,7 @@ export function computeStatus(
       desired++;
       if (pods.length === 0) continue;
       current++;
-      const first = [...pods].sort(comparePodsForKeep)[0];
+      const first = pods.length === 1 ? pods[0] : [...pods].sort(comparePodsForKeep)[0];
       if (!first) continue;
       if (isPodReady(first)) {
         ready++;
@@ -94,6 +95,10 @@ export async function storeDaemonSetStatus(
   counters: DaemonSetCounters,
   updateObservedGen: boolean,
 ): Promise<void> {
+  const key = dsKey(ds);
+  const mine = ctx.statusWrites.get(key);
+  // The cache may not show our previous status write yet: then compare with and build on it.
+  if (mine && mine.basedOn === ds.metadata?.resourceVersion) ds = mine.written;
   const generation = ds.metadata?.generation ?? 0;
   if (sameCounters(ds.status, counters) && (ds.status?.observedGeneration ?? 0) >= generation) return;
   let toUpdate: DaemonSet = ds;
@@ -109,7 +114,8 @@ export async function storeDaemonSetStatus(
       ...(updateObservedGen ? { observedGeneration: generation } : {}),
     };
     try {
-      await ctx.client.updateStatus(resources.daemonsets, { ...toUpdate, status });
+      const written = await ctx.client.updateStatus(resources.daemonsets, { ...toUpdate, status });
+      ctx.statusWrites.set(key, { basedOn: toUpdate.metadata?.resourceVersion ?? '', written });
       return;
     } catch (err) {
       if (i >= STATUS_UPDATE_RETRIES) throw err;

@@ -115,17 +115,30 @@ export function isPodUpdated(pod: Pod, hash: string, dsTemplateGeneration: numbe
   return labels[TEMPLATE_GENERATION_LABEL] === String(dsTemplateGeneration);
 }
 
+/** A pod's Ready condition: NaN when not Ready, else since when (ms; -Infinity when unknown). */
+const readySinceMemo = new WeakMap<Pod, number>();
+
+function readySince(pod: Pod): number {
+  const hit = readySinceMemo.get(pod);
+  if (hit !== undefined) return hit;
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  const since =
+    ready?.status !== 'True' ? Number.NaN : (parseTime(ready.lastTransitionTime) ?? Number.NEGATIVE_INFINITY);
+  // Cached pods are frozen: their conditions cannot change under the memo.
+  if (Object.isFrozen(pod) && Object.isFrozen(pod.status ?? {})) readySinceMemo.set(pod, since);
+  return since;
+}
+
 export function isPodReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return !Number.isNaN(readySince(pod));
 }
 
 /** Available (spec §4.1): Ready, and Ready for longer than minReadySeconds at `now`. */
 export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
-  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
-  if (ready?.status !== 'True') return false;
+  const since = readySince(pod);
+  if (Number.isNaN(since)) return false;
   if (minReadySeconds <= 0) return true;
-  const since = parseTime(ready.lastTransitionTime);
-  return since !== undefined && since + minReadySeconds * 1000 < now;
+  return since !== Number.NEGATIVE_INFINITY && since + minReadySeconds * 1000 < now;
 }
 
 /** Upstream's podByCreationTimestampAndPhase: bound first, then oldest, then by name. */
