@@ -301,7 +301,7 @@ class AssumedPods {
     this.delete(key);
     this.byKey.set(key, { node, pod });
     let m = this.byNode.get(node);
-    if (!m) this.byNode.set(node, (m = new Map()));
+    if (!m) this.byNode.set(node, (m = new Map<string, Pod>()));
     m.set(key, pod);
   }
 

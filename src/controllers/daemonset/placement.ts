@@ -66,7 +66,11 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet, pod?: Pod): Pl
   const hit = byDs?.get(uid);
   if (hit && hit.generation === generation) return hit.placement;
   const placement = decide(node, pod ?? placementPod(ds));
-  if (!byDs) memo.set(node, (byDs = new Map()));
+  if (!byDs)
+    memo.set(
+      node,
+      (byDs = new Map<string, { readonly generation: number; readonly placement: Placement }>()),
+    );
   byDs.set(uid, { generation, placement });
   return placement;
 }
