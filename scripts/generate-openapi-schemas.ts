@@ -42,6 +42,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'coordination/v1': 'io.k8s.api.coordination.v1',
   'scheduling/v1': 'io.k8s.api.scheduling.v1',
   'events/v1': 'io.k8s.api.events.v1',
+  'rbac/v1': 'io.k8s.api.rbac.v1',
   'meta/v1': 'io.k8s.apimachinery.pkg.apis.meta.v1',
   'api/resource': 'io.k8s.apimachinery.pkg.api.resource',
   runtime: 'io.k8s.apimachinery.pkg.runtime',
@@ -58,6 +59,11 @@ const ROOTS: readonly { module: string; kind: string; group: string; version: st
   { module: 'coordination/v1', kind: 'Lease', group: 'coordination.k8s.io', version: 'v1' },
   { module: 'scheduling/v1', kind: 'PriorityClass', group: 'scheduling.k8s.io', version: 'v1' },
   { module: 'events/v1', kind: 'Event', group: 'events.k8s.io', version: 'v1' },
+  { module: 'core/v1', kind: 'ServiceAccount', group: '', version: 'v1' },
+  { module: 'rbac/v1', kind: 'Role', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { module: 'rbac/v1', kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { module: 'rbac/v1', kind: 'RoleBinding', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { module: 'rbac/v1', kind: 'ClusterRoleBinding', group: 'rbac.authorization.k8s.io', version: 'v1' },
 ];
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';

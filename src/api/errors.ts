@@ -128,6 +128,18 @@ export class ForbiddenError extends ApiError {
   }
 }
 
+/**
+ * Upstream's `NewForbidden(groupResource, name, err)`: `daemonsets.apps "web" is forbidden: <err>`,
+ * `pods is forbidden: <err>` without a name, and `forbidden: <err>` when there is no resource
+ * (non-resource URLs), with details `{name, group, kind: resource}`.
+ */
+export function forbidden(resource: string, group: string, name: string, detail: string): ForbiddenError {
+  if (resource === '' && group === '') return new ForbiddenError(`forbidden: ${detail}`);
+  const qr = qualifiedResource(resource, group);
+  const message = name === '' ? `${qr} is forbidden: ${detail}` : `${qr} "${name}" is forbidden: ${detail}`;
+  return new ForbiddenError(message, { group, kind: resource, ...(name !== '' ? { name } : {}) });
+}
+
 export class InternalError extends ApiError {
   constructor(message: string) {
     super({ reason: 'InternalError', code: 500, message: `Internal error occurred: ${message}` });

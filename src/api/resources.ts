@@ -4,11 +4,12 @@
  */
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Mutable } from '../util/objects.js';
-import type { Namespace, Node, Pod, Event } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Node, Pod, Event, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { Event as EventV1 } from 'kubernetes-types/events/v1.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 
 export type {
   Namespace,
@@ -20,6 +21,11 @@ export type {
   ControllerRevision,
   Lease,
   PriorityClass,
+  ServiceAccount,
+  Role,
+  ClusterRole,
+  RoleBinding,
+  ClusterRoleBinding,
   ObjectMeta,
 };
 
@@ -162,6 +168,57 @@ export const resources = {
     resource: 'priorityclasses',
     namespaced: false,
     shortNames: ['pc'],
+    categories: [],
+    hasStatus: false,
+  }),
+  /** Identities for processes; tokens come from the `serviceaccounts/token` subresource. */
+  serviceaccounts: define<ServiceAccount>({
+    group: '',
+    version: 'v1',
+    kind: 'ServiceAccount',
+    resource: 'serviceaccounts',
+    namespaced: true,
+    shortNames: ['sa'],
+    categories: [],
+    hasStatus: false,
+  }),
+  roles: define<Role>({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'Role',
+    resource: 'roles',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+  }),
+  clusterroles: define<ClusterRole>({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'ClusterRole',
+    resource: 'clusterroles',
+    namespaced: false,
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+  }),
+  rolebindings: define<RoleBinding>({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'RoleBinding',
+    resource: 'rolebindings',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    hasStatus: false,
+  }),
+  clusterrolebindings: define<ClusterRoleBinding>({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'ClusterRoleBinding',
+    resource: 'clusterrolebindings',
+    namespaced: false,
+    shortNames: [],
     categories: [],
     hasStatus: false,
   }),

@@ -1,7 +1,8 @@
 /**
  * Strategic merge patch metadata for the kinds everynode serves: the `patchStrategy` /
  * `patchMergeKey` struct tags of k8s.io/api (core/v1, apps/v1, meta/v1 at API level 1.30), as a
- * small tree of {@link StructSchema}s addressed by JSON field name from the object root.
+ * small tree of {@link StructSchema}s addressed by JSON field name from the object root (rbac/v1
+ * too, whose lists carry no tags).
  *
  * Only what changes patch behaviour is spelled out: lists merged element-wise, opaque fields, and
  * the structs that lead to them. Everything absent from the tree follows the defaults upstream
@@ -169,6 +170,22 @@ const controllerRevision = struct({ metadata: nested(objectMeta), data: opaque }
 
 const metadataOnly = struct({ metadata: nested(objectMeta) });
 
+// core/v1 ServiceAccount: `secrets` is merged by name, `imagePullSecrets` is atomic.
+const serviceAccount = struct({
+  metadata: nested(objectMeta),
+  secrets: mergeByKey('name'),
+  imagePullSecrets: atomic(),
+});
+
+// rbac/v1 carries no patch tags: rules, subjects and aggregation selectors are atomic lists.
+const role = struct({ metadata: nested(objectMeta), rules: atomic() });
+const clusterRole = struct({
+  metadata: nested(objectMeta),
+  rules: atomic(),
+  aggregationRule: nested(struct({ clusterRoleSelectors: atomic() })),
+});
+const roleBinding = struct({ metadata: nested(objectMeta), subjects: atomic() });
+
 const kindSchemas: ReadonlyMap<string, StructSchema> = new Map([
   ['Namespace', namespace],
   ['Node', node],
@@ -178,6 +195,11 @@ const kindSchemas: ReadonlyMap<string, StructSchema> = new Map([
   ['ControllerRevision', controllerRevision],
   ['Lease', metadataOnly],
   ['PriorityClass', metadataOnly],
+  ['ServiceAccount', serviceAccount],
+  ['Role', role],
+  ['ClusterRole', clusterRole],
+  ['RoleBinding', roleBinding],
+  ['ClusterRoleBinding', roleBinding],
 ]);
 
 /** The patch schema of a kind (`DaemonSet`), or undefined when the kind has none. */

@@ -987,6 +987,8 @@ void describe('applyStrategicMergePatch: errors', () => {
 void describe('smp-schema', () => {
   void it('serves every kind everynode serves', () => {
     assert.deepEqual([...strategicMergePatchKinds()].sort(), [
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ControllerRevision',
       'DaemonSet',
       'Event',
@@ -995,6 +997,9 @@ void describe('smp-schema', () => {
       'Node',
       'Pod',
       'PriorityClass',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
     ]);
   });
 
@@ -1040,6 +1045,13 @@ void describe('smp-schema', () => {
       ['Namespace', 'status.conditions', merge('type')],
       ['Namespace', 'spec.finalizers', atomic],
       ['Lease', 'metadata.ownerReferences', merge('uid')],
+      ['ServiceAccount', 'secrets', merge('name')],
+      ['ServiceAccount', 'imagePullSecrets', atomic],
+      ['Role', 'rules', atomic],
+      ['ClusterRole', 'rules', atomic],
+      ['ClusterRole', 'aggregationRule.clusterRoleSelectors', atomic],
+      ['RoleBinding', 'subjects', atomic],
+      ['ClusterRoleBinding', 'subjects', atomic],
     ];
     for (const [kind, path, want] of cases) {
       const meta = lookupPatchMeta(kind, path.split('.'));

@@ -1,10 +1,11 @@
 /**
  * Discovery documents: the legacy `/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>` lists and the
  * aggregated `APIGroupDiscoveryList` (v2 and v2beta1, as the Accept header asks), built from the
- * served resource types.
+ * served resource types and the create-only self-review APIs.
  */
 import type { ResourceType } from '../api/resources.js';
 import { allResources } from '../api/resources.js';
+import { reviewResources } from './access-review.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -37,12 +38,50 @@ export function subresourcesOf(t: ResourceType): Sub[] {
     subs.push({ name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] });
     subs.push({ name: 'log', kind: 'Pod', group: '', version: 'v1', verbs: ['get'] });
   }
+  if (t.resource === 'serviceaccounts') {
+    subs.push({
+      name: 'token',
+      kind: 'TokenRequest',
+      group: 'authentication.k8s.io',
+      version: 'v1',
+      verbs: ['create'],
+    });
+  }
   return subs;
 }
 
-function groups(): Map<string, ResourceType[]> {
-  const m = new Map<string, ResourceType[]>();
-  for (const t of allResources) {
+/** One resource as discovery lists it: a stored type, or a create-only review API. */
+interface Entry {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly singular: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly verbs: readonly string[];
+  readonly subresources: readonly Sub[];
+}
+
+function entries(): Entry[] {
+  return [
+    ...allResources.map((t) => ({ ...t, verbs: ALL_VERBS, subresources: subresourcesOf(t) })),
+    ...reviewResources.map((r) => ({
+      ...r,
+      singular: r.kind.toLowerCase(),
+      namespaced: false,
+      shortNames: [],
+      categories: [],
+      verbs: ['create'],
+      subresources: [],
+    })),
+  ];
+}
+
+function groups(): Map<string, Entry[]> {
+  const m = new Map<string, Entry[]>();
+  for (const t of entries()) {
     const list = m.get(t.group) ?? [];
     list.push(t);
     m.set(t.group, list);
@@ -75,7 +114,7 @@ export function apiGroupList(): object {
 
 /** `GET /api/v1` or `/apis/<g>/<v>`; undefined for unknown group versions. */
 export function apiResourceList(group: string, version: string): object | undefined {
-  const types = allResources.filter((t) => t.group === group && t.version === version);
+  const types = entries().filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources: object[] = [];
   for (const t of types) {
@@ -84,11 +123,11 @@ export function apiResourceList(group: string, version: string): object | undefi
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: ALL_VERBS,
+      verbs: t.verbs,
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
       ...(t.categories.length > 0 ? { categories: t.categories } : {}),
     });
-    for (const s of subresourcesOf(t)) {
+    for (const s of t.subresources) {
       resources.push({
         name: `${t.resource}/${s.name}`,
         singularName: '',
@@ -123,10 +162,10 @@ export function aggregatedDiscovery(which: 'api' | 'apis', version: 'v2' | 'v2be
             responseKind: { group: t.group, version: t.version, kind: t.kind },
             scope: t.namespaced ? 'Namespaced' : 'Cluster',
             singularResource: t.singular,
-            verbs: ALL_VERBS,
+            verbs: t.verbs,
             ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
             ...(t.categories.length > 0 ? { categories: t.categories } : {}),
-            subresources: subresourcesOf(t).map((s) => ({
+            subresources: t.subresources.map((s) => ({
               subresource: s.name,
               responseKind: { group: s.group, version: s.version, kind: s.kind },
               verbs: s.verbs,

@@ -85,6 +85,7 @@ describe('OpenAPI over HTTP', () => {
       'apis/apps/v1',
       'apis/coordination.k8s.io/v1',
       'apis/events.k8s.io/v1',
+      'apis/rbac.authorization.k8s.io/v1',
       'apis/scheduling.k8s.io/v1',
     ]);
     for (const [key, { serverRelativeURL }] of Object.entries(paths))

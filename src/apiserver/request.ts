@@ -192,6 +192,8 @@ export function parseDocument(body: Buffer, yaml: boolean): unknown {
 }
 
 export interface QueryOptions {
+  /** The raw query. */
+  readonly params: URLSearchParams;
   readonly get: (name: string) => string | undefined;
   readonly bool: (name: string) => boolean;
   readonly int: (name: string) => number | undefined;
@@ -199,6 +201,7 @@ export interface QueryOptions {
 
 export function queryOptions(params: URLSearchParams): QueryOptions {
   return {
+    params,
     get: (name) => params.get(name) ?? undefined,
     bool: (name) => {
       const v = params.get(name);

@@ -1,7 +1,13 @@
 /**
  * The Kubernetes-compatible HTTP(S) API server over a Store: discovery, OpenAPI for kubectl, CRUD,
- * patch in four content types, watch streams, server-side Tables, bearer-token authentication.
+ * patch in four content types, watch streams, server-side Tables, bearer-token authentication,
+ * RBAC authorization, ServiceAccount tokens and per-client request metrics.
  * Every failure becomes a `Status` body in one place (`send` → `toStatus`).
+ *
+ * A request goes: health endpoints (open) → request info → authentication (401) →
+ * impersonation (403 unless allowed) → authorization (403) → routing; it is counted for
+ * `/metrics` when its response starts. Without an authenticator (in-process tests) requests are
+ * neither authenticated nor authorized.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
@@ -37,25 +43,34 @@ import type { DecodedObject, FieldValidationOptionsKind } from './field-validati
 import type { ResourcePath } from './request.js';
 import { bodyKind, parseAccept, parseApiPath, parseDocument, queryOptions, readBody } from './request.js';
 import type { AcceptInfo, QueryOptions } from './request.js';
+import type { Authenticator, User } from './authentication.js';
+import { withAuthenticatedGroup } from './authentication.js';
+import type { RequestInfo } from './request-info.js';
+import { isWatchParam, requestInfo } from './request-info.js';
+import type { Authorizer } from './rbac.js';
+import { RbacAuthorizer, forbiddenError, isRbacResource } from './rbac.js';
+import type { ServiceAccountTokens } from './service-account-tokens.js';
+import { impersonatedUser } from './impersonation.js';
+import { escalationGuard } from './rbac-escalation.js';
+import type { ReviewResource } from './access-review.js';
+import {
+  reviewResourceOf,
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  selfSubjectRulesReview,
+} from './access-review.js';
+import type { RequestCount } from './metrics.js';
+import { RequestMetrics } from './metrics.js';
 
-export interface User {
-  readonly name: string;
-  readonly groups: readonly string[];
-}
+export type { Authenticator, User } from './authentication.js';
+export { StaticTokens } from './authentication.js';
+export type { RequestCount } from './metrics.js';
 
-/** Maps bearer tokens to users. */
-export interface Authenticator {
-  authenticate(token: string): User | undefined;
-}
-
-export class StaticTokens implements Authenticator {
-  private readonly tokens = new Map<string, User>();
-  add(token: string, user: User): void {
-    this.tokens.set(token, user);
-  }
-  authenticate(token: string): User | undefined {
-    return this.tokens.get(token);
-  }
+/** What the server learns about a request on the way, for the metrics recorded at its end. */
+interface RequestContext {
+  info: RequestInfo | undefined;
+  params: URLSearchParams | undefined;
+  user: User | undefined;
 }
 
 export interface ApiServerOptions {
@@ -68,8 +83,18 @@ export interface ApiServerOptions {
   readonly address?: string;
   /** 0 picks a free port. */
   readonly port?: number;
-  /** Omitted: no authentication (tests of the in-process API only). */
+  /** Omitted: no authentication and no authorization (tests of the in-process API only). */
   readonly authenticator?: Authenticator;
+  /**
+   * Decides every authenticated request. Default: RBAC over the store's Roles, ClusterRoles and
+   * bindings ({@link RbacAuthorizer}); `system:masters` may do anything.
+   */
+  readonly authorizer?: Authorizer;
+  /**
+   * Issues tokens at `POST …/serviceaccounts/<name>/token`. Omitted: that subresource is 404.
+   * To accept the tokens, include it in the authenticator too.
+   */
+  readonly serviceAccountTokens?: ServiceAccountTokens;
   /** Bytes a watch may have unsent before it is closed. Default 64 MiB. */
   readonly maxWatchBacklogBytes?: number;
 }
@@ -83,13 +108,36 @@ export class ApiServer {
   private eventsView: Store | undefined;
   private readonly watches = new Set<{ close(): void }>();
   private url = '';
+  private readonly authorizer: Authorizer | undefined;
+  /** The authorizer this server created (and so closes). */
+  private readonly ownAuthorizer: RbacAuthorizer | undefined;
+  private readonly metrics = new RequestMetrics();
 
-  constructor(private readonly options: ApiServerOptions) {}
+  constructor(private readonly options: ApiServerOptions) {
+    if (options.authorizer) {
+      this.authorizer = options.authorizer;
+    } else if (options.authenticator) {
+      this.ownAuthorizer = new RbacAuthorizer({ store: options.store });
+      this.authorizer = this.ownAuthorizer;
+    }
+  }
+
+  /**
+   * Requests so far by authenticated user, metric verb (GET, LIST, WATCH, POST, PUT, PATCH,
+   * APPLY, DELETE), resource, subresource and HTTP code: what `/metrics` reports as
+   * `everynode_apiserver_requests_by_user_total`.
+   */
+  requestCounts(): ReadonlyArray<RequestCount> {
+    return this.metrics.counts();
+  }
 
   /** Starts listening; resolves with the server URL. */
   async start(): Promise<string> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      this.handle(req, res).catch((err: unknown) => this.send(res, err));
+      const ctx: RequestContext = { info: undefined, params: undefined, user: undefined };
+      void this.handle(req, res, ctx)
+        .catch((err: unknown) => this.send(res, err))
+        .finally(() => this.record(req, res, ctx));
     };
     this.server = this.options.tls
       ? createHttpsServer({ cert: this.options.tls.cert, key: this.options.tls.key }, handler)
@@ -114,6 +162,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    this.ownAuthorizer?.close();
     for (const w of [...this.watches]) w.close();
     const server = this.server;
     if (!server) return;
@@ -126,17 +175,38 @@ export class ApiServer {
 
   // ---------------------------------------------------------------------------------------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
       return;
     }
-    this.authenticate(req);
     const method = req.method ?? 'GET';
+    const info = requestInfo(method, path, url.searchParams);
+    ctx.info = info;
+    ctx.params = url.searchParams;
+    const authenticated = await this.authenticate(req);
+    const user = authenticated && impersonatedUser(authenticated, req.headers, this.authorizer);
+    ctx.user = user;
+    if (user && this.authorizer) {
+      const decision = this.authorizer.authorize(user, info);
+      if (!decision.allowed) throw forbiddenError(user, info, decision.reason);
+    }
+    const review = reviewResourceOf(info);
+    if (review) return this.review(req, res, method, review, user);
     const accept = parseAccept(req.headers.accept);
     const q = queryOptions(url.searchParams);
+    if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+      const text = await this.metrics.text();
+      res
+        .writeHead(200, {
+          'Content-Type': this.metrics.contentType,
+          'Content-Length': Buffer.byteLength(text),
+        })
+        .end(text);
+      return;
+    }
     if (path === '/version') return this.json(res, 200, SERVER_VERSION);
     if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
       res.writeHead(200, { 'Content-Type': OPENAPI_V2_CONTENT_TYPE, 'Content-Length': '0' }).end();
@@ -174,17 +244,62 @@ export class ApiServer {
       case 'other':
         throw notFound();
       case 'resource':
-        return this.resource(req, res, method, api.path, accept, q);
+        return this.resource(req, res, method, api.path, accept, q, user);
     }
   }
 
-  private authenticate(req: IncomingMessage): void {
+  /** The request's user; undefined without an authenticator. A missing or bad token is a 401. */
+  private async authenticate(req: IncomingMessage): Promise<User | undefined> {
     const auth = this.options.authenticator;
-    if (!auth) return;
+    if (!auth) return undefined;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (m?.[1] && auth.authenticate(m[1].trim())) return;
+    const token = m?.[1]?.trim();
+    const user = token ? await auth.authenticate(token) : undefined;
+    if (user) return withAuthenticatedGroup(user);
     throw new ApiError({ reason: 'Unauthorized', code: 401, message: 'Unauthorized' });
+  }
+
+  private record(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+    if (!ctx.info || !ctx.params) return;
+    this.metrics.record({
+      user: ctx.user?.name,
+      info: ctx.info,
+      method: req.method ?? 'GET',
+      params: ctx.params,
+      contentType: req.headers['content-type'],
+      code: res.statusCode,
+    });
+  }
+
+  /** The create-only self-review APIs (`kubectl auth can-i`, `kubectl auth whoami`). */
+  private async review(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    review: ReviewResource,
+    user: User | undefined,
+  ): Promise<void> {
+    if (method !== 'POST') throw methodNotAllowed(method);
+    const body = await this.readObject(req, 'write');
+    if (!user) throw new BadRequestError('no user present on request');
+    switch (review.kind) {
+      case 'SelfSubjectReview':
+        return this.json(res, 201, selfSubjectReview(user, body));
+      case 'SelfSubjectAccessReview':
+        if (!this.authorizer) throw notFound();
+        return this.json(res, 201, selfSubjectAccessReview(this.authorizer, user, body));
+      default: {
+        const rulesFor = this.authorizer?.rulesFor?.bind(this.authorizer);
+        if (!rulesFor) throw notFound();
+        return this.json(res, 201, selfSubjectRulesReview(rulesFor, user, body));
+      }
+    }
+  }
+
+  /** A committed write of `type`: RBAC changes apply to the very next request. */
+  private wrote(type: ResourcePath['type'], dryRun: boolean): void {
+    if (!dryRun && isRbacResource(type)) this.authorizer?.invalidate?.();
   }
 
   private async resource(
@@ -194,22 +309,28 @@ export class ApiServer {
     p: ResourcePath,
     accept: AcceptInfo,
     q: QueryOptions,
+    user: User | undefined,
   ): Promise<void> {
-    const store = this.storeFor(p);
+    // Writes of RBAC objects may not grant more than the writer holds (escalation prevention).
+    const store =
+      user && isRbacResource(p.type)
+        ? escalationGuard(this.storeFor(p), user, this.authorizer)
+        : this.storeFor(p);
     const { type, name, subresource } = p;
     const namespace = p.namespace;
     const dryRun = q.get('dryRun') === 'All';
     if (
       subresource &&
       subresource !== 'status' &&
-      !(type.resource === 'pods' && ['binding', 'eviction', 'log'].includes(subresource))
+      !(type.resource === 'pods' && ['binding', 'eviction', 'log'].includes(subresource)) &&
+      !(type.resource === 'serviceaccounts' && subresource === 'token')
     ) {
       throw notFound();
     }
     if (!name) {
       switch (method) {
         case 'GET':
-          if (q.bool('watch')) return this.watch(res, p, accept, q);
+          if (isWatchParam(q.params)) return this.watch(res, p, accept, q);
           return this.list(res, p, accept, q);
         case 'POST': {
           const { object: obj, warnings } = await this.readValidatedObject(req, p, q, 'CreateOptions');
@@ -225,6 +346,7 @@ export class ApiServer {
           this.checkKind(obj, p);
           this.trackUpdate(req, q, p, undefined, obj);
           const created = store.create(type, obj, dryRun ? { dryRun: true } : {});
+          this.wrote(type, dryRun);
           await this.durable();
           setWarnings(res, warnings);
           return this.object(res, 201, created, p, accept, q);
@@ -239,6 +361,7 @@ export class ApiServer {
               if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
             }
           }
+          this.wrote(type, opts.dryRun === true);
           await this.durable();
           return this.json(res, 200, {
             kind: type.listKind,
@@ -281,6 +404,12 @@ export class ApiServer {
       await this.durable();
       return this.json(res, 201, CREATED_STATUS);
     }
+    if (type.resource === 'serviceaccounts' && subresource === 'token' && method === 'POST') {
+      const tokens = this.options.serviceAccountTokens;
+      if (!tokens) throw notFound();
+      const body = await this.readObject(req, 'write');
+      return this.json(res, 201, await tokens.issue(namespace, name, body));
+    }
     if (type.resource === 'pods' && subresource === 'log' && method === 'GET') {
       const pod = store.get(resources.pods, namespace, name);
       if (!pod) throw notFoundObject(p);
@@ -310,6 +439,7 @@ export class ApiServer {
         if (type.namespaced) m.namespace = namespace;
         this.trackUpdate(req, q, p, store.get(type, namespace, name), obj);
         const updated = store.update(type, obj, { ...(dryRun ? { dryRun: true } : {}), ...statusSub });
+        this.wrote(type, dryRun);
         await this.durable();
         setWarnings(res, warnings);
         return this.object(res, 200, updated, p, accept, q);
@@ -344,6 +474,7 @@ export class ApiServer {
           force: q.bool('force'),
           now: this.options.clock.now(),
         });
+        this.wrote(type, dryRun);
         await this.durable();
         setWarnings(res, validation.warnings());
         return this.object(res, r.created ? 201 : 200, r.object, p, accept, q);
@@ -351,6 +482,7 @@ export class ApiServer {
       case 'DELETE': {
         const opts = await this.deleteOptions(req, q);
         const r = store.delete(type, namespace, name, opts);
+        this.wrote(type, opts.dryRun === true);
         await this.durable();
         return this.object(res, r.deleted ? 200 : 202, r.object, p, accept, q);
       }

@@ -889,3 +889,71 @@ void describe('PriorityClass rows', () => {
     assert.deepEqual(row('PriorityClass', defaulted), ['low', -10, true, '2y5d', 'Never']);
   });
 });
+
+void describe('ServiceAccount and RBAC rows', () => {
+  void it('ServiceAccount: NAME SECRETS AGE, secrets counted (0 without legacy token secrets)', () => {
+    assert.deepEqual(columnNames('ServiceAccount'), ['Name', 'Secrets', 'Age']);
+    assert.deepEqual(row('ServiceAccount', { metadata: { name: 'bot', creationTimestamp: ago(3 * M) } }), [
+      'bot',
+      0,
+      '3m',
+    ]);
+    assert.deepEqual(
+      row('ServiceAccount', {
+        metadata: { name: 'old', creationTimestamp: ago(D) },
+        secrets: [{ name: 's' }],
+      }),
+      ['old', 1, '24h'],
+    );
+  });
+
+  void it('Role and ClusterRole: the default NAME CREATED AT table', () => {
+    for (const kind of ['Role', 'ClusterRole']) {
+      assert.deepEqual(columnNames(kind), ['Name', 'Created At'], kind);
+      assert.equal(hasTablePrinter(kind), false);
+      assert.deepEqual(row(kind, { metadata: { name: 'r', creationTimestamp: ago(H) } }), [
+        'r',
+        '2024-05-01T11:00:00Z',
+      ]);
+    }
+  });
+
+  void it('RoleBinding and ClusterRoleBinding: NAME ROLE AGE, wide USERS GROUPS SERVICEACCOUNTS', () => {
+    for (const kind of ['RoleBinding', 'ClusterRoleBinding']) {
+      assert.deepEqual(columnNames(kind, 0), ['Name', 'Role', 'Age'], kind);
+      assert.deepEqual(columnNames(kind, 1), ['Users', 'Groups', 'ServiceAccounts'], kind);
+    }
+    assert.deepEqual(
+      row('ClusterRoleBinding', {
+        metadata: { name: 'everynode:daemonset-controller', creationTimestamp: ago(10 * S) },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'everynode:daemonset-controller',
+        },
+        subjects: [
+          { kind: 'ServiceAccount', name: 'everynode-controller', namespace: 'everynode-system' },
+          { kind: 'User', name: 'alice' },
+          { kind: 'User', name: 'bob' },
+          { kind: 'Group', name: 'devs' },
+        ],
+      }),
+      [
+        'everynode:daemonset-controller',
+        'ClusterRole/everynode:daemonset-controller',
+        '10s',
+        'alice, bob',
+        'devs',
+        'everynode-system/everynode-controller',
+      ],
+    );
+    assert.deepEqual(
+      row('RoleBinding', {
+        metadata: { name: 'b', namespace: 'ns', creationTimestamp: ago(2 * D) },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' },
+        subjects: [{ kind: 'ServiceAccount', name: 'bot' }],
+      }),
+      ['b', 'Role/r', '2d', '', '', '/bot'],
+    );
+  });
+});

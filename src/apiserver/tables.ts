@@ -10,10 +10,19 @@
  * no counterpart here.
  */
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import type { Namespace, Node, Pod, Event, ContainerStatus, PodCondition } from 'kubernetes-types/core/v1.js';
+import type {
+  Namespace,
+  Node,
+  Pod,
+  Event,
+  ContainerStatus,
+  PodCondition,
+  ServiceAccount,
+} from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import type { ClusterRoleBinding, RoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';
 import { formatLabelSelector, labelsToString } from '../api/labels.js';
 import { allResources } from '../api/resources.js';
 import { humanDuration, parseTimestamp, translateTimestampSince } from './duration.js';
@@ -289,6 +298,41 @@ const priorityClassColumns = [
     'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.',
   ),
 ];
+
+const serviceAccountColumns = [
+  nameColumn,
+  column(
+    'Secrets',
+    'string',
+    'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret',
+  ),
+  ageColumn,
+];
+
+// Upstream describes ROLE with the rbac/v1beta1 field docs. Roles and ClusterRoles have no
+// printer upstream: they get the default table (Name, Created At).
+function bindingColumns(
+  kind: 'roleBinding' | 'clusterRoleBinding',
+  roleRefDoc: string,
+): TableColumnDefinition[] {
+  return [
+    nameColumn,
+    column('Role', 'string', roleRefDoc),
+    ageColumn,
+    column('Users', 'string', `Users in the ${kind}`, wide),
+    column('Groups', 'string', `Groups in the ${kind}`, wide),
+    column('ServiceAccounts', 'string', `ServiceAccounts in the ${kind}`, wide),
+  ];
+}
+
+const roleBindingColumns = bindingColumns(
+  'roleBinding',
+  'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+);
+const clusterRoleBindingColumns = bindingColumns(
+  'clusterRoleBinding',
+  'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+);
 
 /** Upstream's default table (rest.NewDefaultTableConvertor) for kinds without a printer. */
 const defaultColumns = [nameColumn, column('Created At', 'date', doc.creationTimestamp)];
@@ -612,6 +656,34 @@ function printPriorityClass(pc: PriorityClass, now: number): PrintedRow {
   };
 }
 
+function printServiceAccount(sa: ServiceAccount, now: number): PrintedRow {
+  return { cells: [nameOf(sa), (sa.secrets ?? []).length, ageOf(sa, now)] };
+}
+
+/**
+ * `Kind/name` of the role, then (wide) users, groups and service accounts (`namespace/name`, as
+ * upstream's SubjectsStrings, so a RoleBinding subject without a namespace prints `/name`).
+ */
+function printBinding(b: RoleBinding | ClusterRoleBinding, now: number): PrintedRow {
+  const of = (kind: string): Subject[] => (b.subjects ?? []).filter((s) => s.kind === kind);
+  return {
+    cells: [
+      nameOf(b),
+      `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`,
+      ageOf(b, now),
+      of('User')
+        .map((s) => s.name)
+        .join(', '),
+      of('Group')
+        .map((s) => s.name)
+        .join(', '),
+      of('ServiceAccount')
+        .map((s) => `${s.namespace ?? ''}/${s.name}`)
+        .join(', '),
+    ],
+  };
+}
+
 /** `creationTimestamp` as Go's `time.RFC3339` in UTC; the zero time when missing. */
 function rfc3339(timestamp: string | undefined): string {
   const ms = parseTimestamp(timestamp);
@@ -632,6 +704,9 @@ const printers: ReadonlyMap<string, Printer> = new Map([
   ['ControllerRevision', printer(controllerRevisionColumns, printControllerRevision)],
   ['Lease', printer(leaseColumns, printLease)],
   ['PriorityClass', printer(priorityClassColumns, printPriorityClass)],
+  ['ServiceAccount', printer(serviceAccountColumns, printServiceAccount)],
+  ['RoleBinding', printer(roleBindingColumns, printBinding)],
+  ['ClusterRoleBinding', printer(clusterRoleBindingColumns, printBinding)],
 ]);
 
 function printerFor(kind: string): Printer {

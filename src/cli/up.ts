@@ -1,6 +1,8 @@
 /**
  * `everynode up`: an embedded cluster behind a Kubernetes API server that kubectl and client
- * libraries talk to. HTTPS with a local CA and a bearer token by default; the kubeconfig is
+ * libraries talk to. HTTPS with a local CA and a bearer token by default (the admin, in
+ * `system:masters`); ServiceAccount tokens from `kubectl create token` are accepted too and are
+ * held to RBAC, signed with a key kept in `<data-dir>/pki/sa.key`. The kubeconfig is
  * written to the data dir once the API serves. The cluster's state lives in `<data-dir>/state.db`
  * (SQLite): running `up` again on the same data dir resumes the cluster where it stopped, however
  * it stopped (Ctrl-C or SIGKILL), with the same nodes, pods, revisions and resourceVersions.
@@ -15,7 +17,13 @@ import { allResources, resources } from '../api/resources.js';
 import { isAlreadyExists } from '../api/errors.js';
 import { resolveControllers } from '../cluster/controllers.js';
 import type { KubeletProfileName } from '../kubelet/profiles.js';
-import { ApiServer, StaticTokens } from '../apiserver/server.js';
+import { ApiServer } from '../apiserver/server.js';
+import { MASTERS_GROUP, StaticTokens, unionAuthenticator } from '../apiserver/authentication.js';
+import {
+  ServiceAccountTokens,
+  generateSigningKey,
+  loadOrCreateSigningKey,
+} from '../apiserver/service-account-tokens.js';
 import { ensureTls } from '../apiserver/tls.js';
 import { ObjectStore } from '../store/object-store.js';
 import type { Persistence } from '../store/persistence.js';
@@ -58,6 +66,10 @@ export interface RunningCluster {
 
 /** The state database inside the data dir. */
 export const STATE_DB = 'state.db';
+/** The ServiceAccount token signing key inside the data dir (PKCS#8 PEM, mode 0600). */
+export const SERVICE_ACCOUNT_KEY = join('pki', 'sa.key');
+/** The user of the admin token: a member of `system:masters`, so RBAC allows it everything. */
+export const ADMIN_USER = 'everynode-admin';
 
 function loadOrCreateToken(dir: string): string {
   const path = join(dir, 'token');
@@ -137,7 +149,16 @@ export async function startUp(options: UpOptions): Promise<RunningCluster> {
   if (tls?.createdCa) options.out('created a local certificate authority in pki/ (kept across restarts)');
   const token = loadOrCreateToken(dataDir);
   const tokens = new StaticTokens();
-  tokens.add(token, { name: 'everynode-admin', groups: ['system:masters'] });
+  tokens.add(token, { name: ADMIN_USER, groups: [MASTERS_GROUP] });
+  // The signing key survives restarts with the state; an in-memory cluster keeps it in memory.
+  const serviceAccountTokens = new ServiceAccountTokens({
+    store: cluster.store,
+    clock,
+    signingKeyPem:
+      options.persistence === 'memory'
+        ? generateSigningKey()
+        : loadOrCreateSigningKey(join(dataDir, SERVICE_ACCOUNT_KEY)),
+  });
   const server = new ApiServer({
     store: cluster.store,
     clock,
@@ -145,7 +166,8 @@ export async function startUp(options: UpOptions): Promise<RunningCluster> {
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     address: options.address,
     port: options.port,
-    authenticator: tokens,
+    authenticator: unionAuthenticator(tokens, serviceAccountTokens),
+    serviceAccountTokens,
   });
   const url = await server.start();
   const kubeconfig = join(dataDir, 'kubeconfig');

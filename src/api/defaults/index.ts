@@ -7,6 +7,7 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Namespace, Node } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import type { ClusterRoleBinding, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { clone } from '../../util/objects.js';
 import type { KubeObject } from '../resources.js';
 import { defaultPod, defaultPodSpec } from './pod.js';
@@ -82,14 +83,34 @@ export function defaultPriorityClass(pc: PriorityClass): PriorityClass {
   return out;
 }
 
+/** The API group of RBAC, which `roleRef.apiGroup` and User/Group subjects default to. */
+export const RbacGroupName = 'rbac.authorization.k8s.io';
+
+/**
+ * SetDefaults_RoleBinding / SetDefaults_ClusterRoleBinding / SetDefaults_Subject: an empty
+ * `roleRef.apiGroup` becomes `rbac.authorization.k8s.io`; an empty subject `apiGroup` becomes
+ * `rbac.authorization.k8s.io` for User and Group subjects and stays `""` for ServiceAccounts.
+ */
+export function defaultRoleBinding<T extends RoleBinding | ClusterRoleBinding>(binding: T): T {
+  const out = clone(binding as RoleBinding);
+  if (out.roleRef && !out.roleRef.apiGroup) out.roleRef.apiGroup = RbacGroupName;
+  for (const s of out.subjects ?? []) {
+    if (s.apiGroup) continue;
+    if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = RbacGroupName;
+    else if (s.kind === 'ServiceAccount') s.apiGroup = '';
+  }
+  return out as T;
+}
+
 /** A defaulter: returns a defaulted copy of the object. */
 export type Defaulter = (obj: KubeObject) => KubeObject;
 
 const identity: Defaulter = (obj) => clone(obj);
 
 /**
- * The defaulter of each served kind, keyed by `kind` (Event, ControllerRevision and Lease have no
- * defaults and are returned as copies). Unknown kinds are absent.
+ * The defaulter of each served kind, keyed by `kind` (Event, ControllerRevision, Lease,
+ * ServiceAccount, Role and ClusterRole have no defaults and are returned as copies). Unknown kinds
+ * are absent.
  */
 export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
   Namespace: (o: KubeObject) => defaultNamespace(o as Namespace),
@@ -100,6 +121,11 @@ export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
   ControllerRevision: identity,
   Lease: identity,
   PriorityClass: (o: KubeObject) => defaultPriorityClass(o as PriorityClass),
+  ServiceAccount: identity,
+  Role: identity,
+  ClusterRole: identity,
+  RoleBinding: (o: KubeObject) => defaultRoleBinding(o as RoleBinding),
+  ClusterRoleBinding: (o: KubeObject) => defaultRoleBinding(o as ClusterRoleBinding),
 });
 
 /** `defaulters[kind]`, or a copying identity for kinds without defaults. */

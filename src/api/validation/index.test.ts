@@ -46,11 +46,36 @@ const samples: KubeObject[] = [
     spec: { holderIdentity: 'node-1' },
   } as KubeObject,
   { kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 } as KubeObject,
+  { kind: 'ServiceAccount', metadata: { name: 'bot', namespace: 'team-a' } },
+  {
+    kind: 'Role',
+    metadata: { name: 'leases', namespace: 'team-a' },
+    rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'] }],
+  } as KubeObject,
+  {
+    kind: 'ClusterRole',
+    metadata: { name: 'metrics:reader' },
+    rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+  } as KubeObject,
+  {
+    kind: 'RoleBinding',
+    metadata: { name: 'leases', namespace: 'team-a' },
+    roleRef: { apiGroup: '', kind: 'Role', name: 'leases' },
+    subjects: [{ kind: 'ServiceAccount', name: 'bot' }],
+  } as KubeObject,
+  {
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'metrics:reader' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics:reader' },
+    subjects: [{ kind: 'Group', name: 'monitoring' }],
+  } as KubeObject,
 ];
 
 describe('validators', () => {
   it('covers every served kind; status validators exist where there is a /status subresource', () => {
     assert.deepEqual(Object.keys(validators).sort(), [
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ControllerRevision',
       'DaemonSet',
       'Event',
@@ -59,6 +84,9 @@ describe('validators', () => {
       'Node',
       'Pod',
       'PriorityClass',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
     ]);
     const withStatus = Object.entries(validators)
       .filter(([, v]) => v.status !== undefined)

@@ -5,7 +5,8 @@
  */
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Event, Namespace, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Event, Namespace, Node, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../resources.js';
@@ -25,12 +26,25 @@ import {
   validatePriorityClassUpdate,
 } from './other.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
+import {
+  validateClusterRole,
+  validateClusterRoleBinding,
+  validateClusterRoleBindingUpdate,
+  validateClusterRoleUpdate,
+  validateRole,
+  validateRoleBinding,
+  validateRoleBindingUpdate,
+  validateRoleUpdate,
+  validateServiceAccount,
+  validateServiceAccountUpdate,
+} from './rbac.js';
 
 export * from './daemonset.js';
 export * from './meta.js';
 export * from './node.js';
 export * from './other.js';
 export * from './pod.js';
+export * from './rbac.js';
 export type { NameValidator } from './util.js';
 export { nameIsDNSLabel, nameIsDNSSubdomain, semanticEqual } from './util.js';
 
@@ -58,8 +72,9 @@ function kind<T>(
 }
 
 /**
- * Validators for Namespace, Node, Pod, Event, DaemonSet, ControllerRevision, Lease and
- * PriorityClass. `status` exists for Namespace, Node, Pod and DaemonSet.
+ * Validators for Namespace, Node, Pod, Event, DaemonSet, ControllerRevision, Lease,
+ * PriorityClass, ServiceAccount, Role, ClusterRole, RoleBinding and ClusterRoleBinding. `status`
+ * exists for Namespace, Node, Pod and DaemonSet.
  */
 export const validators: Readonly<Record<string, KindValidator>> = Object.freeze({
   Namespace: kind<Namespace>(validateNamespace, validateNamespaceUpdate, validateNamespaceStatusUpdate),
@@ -70,4 +85,9 @@ export const validators: Readonly<Record<string, KindValidator>> = Object.freeze
   ControllerRevision: kind<ControllerRevision>(validateControllerRevision, validateControllerRevisionUpdate),
   Lease: kind<Lease>(validateLease, validateLeaseUpdate),
   PriorityClass: kind<PriorityClass>(validatePriorityClass, validatePriorityClassUpdate),
+  ServiceAccount: kind<ServiceAccount>(validateServiceAccount, validateServiceAccountUpdate),
+  Role: kind<Role>(validateRole, validateRoleUpdate),
+  ClusterRole: kind<ClusterRole>(validateClusterRole, validateClusterRoleUpdate),
+  RoleBinding: kind<RoleBinding>(validateRoleBinding, validateRoleBindingUpdate),
+  ClusterRoleBinding: kind<ClusterRoleBinding>(validateClusterRoleBinding, validateClusterRoleBindingUpdate),
 });
