@@ -109,6 +109,8 @@ describe('other defaulters', () => {
 describe('defaulters map', () => {
   it('has every served kind and returns copies', () => {
     assert.deepEqual(Object.keys(defaulters).sort(), [
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ControllerRevision',
       'DaemonSet',
       'Event',
@@ -117,6 +119,9 @@ describe('defaulters map', () => {
       'Node',
       'Pod',
       'PriorityClass',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
     ]);
     const ev = deepFreeze({ kind: 'Event', metadata: { name: 'e', namespace: 'd' }, involvedObject: {} });
     const out = defaulters.Event?.(ev);
