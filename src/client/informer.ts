@@ -266,9 +266,25 @@ export class Informer<T extends KubeObject> {
 
   private put(key: string, obj: T): void {
     const old = this.cache.get(key);
-    if (old) this.unindex(key, old);
     this.cache.set(key, obj);
-    this.index(key, obj);
+    for (const [name, fn] of Object.entries(this.indexers)) {
+      const idx = this.indexes.get(name);
+      if (!idx) continue;
+      const before = old ? fn(old) : [];
+      const after = fn(obj);
+      // Most updates (status writes) leave every index value as it was: nothing to move.
+      if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
+      for (const v of before) {
+        const set = idx.get(v);
+        set?.delete(key);
+        if (set?.size === 0) idx.delete(v);
+      }
+      for (const v of after) {
+        let set = idx.get(v);
+        if (!set) idx.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
   }
 
   private remove(key: string): void {
@@ -276,18 +292,6 @@ export class Informer<T extends KubeObject> {
     if (!old) return;
     this.unindex(key, old);
     this.cache.delete(key);
-  }
-
-  private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const idx = this.indexes.get(name);
-      if (!idx) continue;
-      for (const v of fn(obj)) {
-        let set = idx.get(v);
-        if (!set) idx.set(v, (set = new Set()));
-        set.add(key);
-      }
-    }
   }
 
   private unindex(key: string, obj: T): void {

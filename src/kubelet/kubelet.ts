@@ -59,9 +59,22 @@ interface Pending {
 
 const POD_NODE_INDEX = 'nodeName';
 
+/** Digests for simulated IDs; the same inputs recur (images, node UIDs), so they are cached. */
+const digests = new Map<string, string>();
+
 function hash(s: string, len = 12): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, len);
+  const key = `${len}:${s}`;
+  let d = digests.get(key);
+  if (d === undefined) {
+    if (digests.size >= 50_000) digests.clear();
+    d = createHash('sha256').update(s).digest('hex').slice(0, len);
+    digests.set(key, d);
+  }
+  return d;
 }
+
+/** The parts of a node's template variables that depend only on the node object (not the time). */
+const nodeVarsMemo = new WeakMap<Node, Vars>();
 
 function readyStatus(
   conditions: ReadonlyArray<{ type?: string; status?: string }> | undefined,
@@ -218,6 +231,16 @@ export class SimulatedKubelet implements Controller {
   }
 
   private nodeVars(node: Node): Vars {
+    const now = rfc3339(this.options.clock.now());
+    const hit = nodeVarsMemo.get(node);
+    if (hit) return { ...hit, now };
+    const vars = this.computeNodeVars(node, now);
+    // A cached node is frozen: the same object always gives the same variables.
+    if (Object.isFrozen(node)) nodeVarsMemo.set(node, vars);
+    return vars;
+  }
+
+  private computeNodeVars(node: Node, now: string): Vars {
     const name = node.metadata?.name ?? '';
     const ann = node.metadata?.annotations ?? {};
     const existing = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
@@ -230,7 +253,7 @@ export class SimulatedKubelet implements Controller {
         ? node.status.allocatable
         : (parseResourceAnnotation(ann[ALLOCATABLE_ANNOTATION]) ?? capacity);
     return {
-      now: rfc3339(this.options.clock.now()),
+      now,
       nodeName: name,
       nodeIP: existing ?? this.nodeIP(name),
       machineID: hash(node.metadata?.uid ?? name, 32),

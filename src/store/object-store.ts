@@ -174,7 +174,8 @@ export class ObjectStore implements Store {
     this.assertOpen();
     const strategy = this.strategyFor(type);
     const ctx = this.context();
-    let obj = clone(input) as MutableObject;
+    // A shallow copy is enough here: the kind's defaulter below returns a deep copy.
+    let obj = { ...(input as MutableObject) };
     obj.apiVersion = type.apiVersion;
     obj.kind = type.kind;
     obj.metadata = { ...(obj.metadata ?? {}) };

@@ -139,8 +139,16 @@ export class FakeClock implements Clock {
 
 /** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastText;
 }
+// Timestamps are written many times per second: format each second once.
+let lastSecond = Number.NaN;
+let lastText = '';
 
 /** RFC 3339 with microsecond precision, as Kubernetes writes metav1.MicroTime. */
 export function rfc3339Micro(ms: number): string {

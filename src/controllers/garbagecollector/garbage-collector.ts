@@ -19,6 +19,7 @@ import type { Reconciler } from '../../controller/reconcile.js';
 import { runWorkers } from '../../controller/worker.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
+import { deepEqual } from '../../util/objects.js';
 
 export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
@@ -95,7 +96,12 @@ export class GarbageCollector implements Controller, Reconciler {
       if (!set) this.dependents.set(o.uid, (set = new Set()));
       set.add(ref);
     }
-    if ((m.ownerReferences ?? []).length > 0) this.queue.add(`dependent|${ref}`);
+    // As upstream's graph builder: a dependent is checked when it appears or its owners change,
+    // not on every update (status writes would otherwise each cost a check).
+    const owners = m.ownerReferences ?? [];
+    if (owners.length > 0 && (!old || !deepEqual(old.metadata?.ownerReferences ?? [], owners))) {
+      this.queue.add(`dependent|${ref}`);
+    }
     if (m.deletionTimestamp && m.uid) {
       const f = m.finalizers ?? [];
       if (f.includes(FINALIZER_ORPHAN) || f.includes(FINALIZER_FOREGROUND)) this.queue.add(`owner|${m.uid}`);
