@@ -266,3 +266,30 @@ export async function waitNodesReady(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Creates benchmark DaemonSets and resolves (with the time it took) once all have converged. */
+export async function createAndConverge(
+  cluster: EmbeddedCluster,
+  names: readonly string[],
+  nodes: number,
+  ctx: { progress(text: string, force?: boolean): void; timeoutMs: number },
+): Promise<number> {
+  const store = cluster.store;
+  const started = performance.now();
+  for (const name of names) await cluster.client.create(resources.daemonsets, benchDaemonSet(name));
+  const ended = await waitFor(
+    store,
+    [resources.daemonsets],
+    () => names.every((n) => statusConverged(store.get(resources.daemonsets, BENCH_NAMESPACE, n), nodes)),
+    ctx.timeoutMs,
+    `${names.length} DaemonSet(s) converged`,
+    () => {
+      const ready = names.reduce(
+        (sum, n) => sum + (store.get(resources.daemonsets, BENCH_NAMESPACE, n)?.status?.numberReady ?? 0),
+        0,
+      );
+      ctx.progress(`${ready} of ${nodes * names.length} pods Ready`);
+    },
+  );
+  return (ended - started) / 1000;
+}

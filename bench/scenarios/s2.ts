@@ -9,12 +9,10 @@ import { resources } from '../../src/api/resources.js';
 import type { EmbeddedCluster } from '../../src/cluster/embedded-cluster.js';
 import {
   BENCH_NAMESPACE,
-  benchDaemonSet,
+  createAndConverge,
   heapAfterGc,
   startCluster,
   startController,
-  statusConverged,
-  waitFor,
   waitNodesReady,
 } from '../lib/harness.js';
 import type { RunningController } from '../lib/harness.js';
@@ -36,30 +34,13 @@ async function converge(
 ): Promise<{ seconds: number; ctrl: RunningController }> {
   const store = cluster.store;
   const ctrl = await startController(cluster, { equalBudget: ctx.equalBudget });
-  const started = performance.now();
-  for (const name of names()) await cluster.client.create(resources.daemonsets, benchDaemonSet(name));
-  const done = (): boolean =>
-    names().every((n) => statusConverged(store.get(resources.daemonsets, BENCH_NAMESPACE, n), nodes));
-  const ended = await waitFor(
-    store,
-    [resources.daemonsets],
-    done,
-    ctx.timeoutMs,
-    '5 DaemonSets converged',
-    () => {
-      const ready = names().reduce(
-        (sum, n) => sum + (store.get(resources.daemonsets, BENCH_NAMESPACE, n)?.status?.numberReady ?? 0),
-        0,
-      );
-      ctx.progress(`${ready} of ${nodes * DAEMONSETS} pods Ready`);
-    },
-  );
+  const seconds = await createAndConverge(cluster, names(), nodes, ctx);
   for (const n of names()) {
     const ds = store.get(resources.daemonsets, BENCH_NAMESPACE, n);
     if (!ds) throw new Error(`${n} vanished`);
     verifyConverged(store, ds, nodes);
   }
-  return { seconds: (ended - started) / 1000, ctrl };
+  return { seconds, ctrl };
 }
 
 export async function runS2(ctx: ScenarioContext): Promise<RunResult> {

@@ -11,11 +11,9 @@ import { nodeObject } from '../../src/cluster/embedded-cluster.js';
 import type { WatchHandle } from '../../src/store/types.js';
 import {
   BENCH_NAMESPACE,
-  benchDaemonSet,
+  createAndConverge,
   startCluster,
   startController,
-  statusConverged,
-  waitFor,
   waitNodesReady,
 } from '../lib/harness.js';
 import type { RunResult } from '../lib/report.js';
@@ -45,17 +43,7 @@ export async function runS4(ctx: ScenarioContext): Promise<RunResult> {
     const store = cluster.store;
     const ctrl = await startController(cluster, { equalBudget: ctx.equalBudget });
     try {
-      for (const n of DAEMONSETS) await cluster.client.create(resources.daemonsets, benchDaemonSet(n));
-      await waitFor(
-        store,
-        [resources.daemonsets],
-        () =>
-          DAEMONSETS.every((n) =>
-            statusConverged(store.get(resources.daemonsets, BENCH_NAMESPACE, n), nodes),
-          ),
-        ctx.timeoutMs,
-        '3 DaemonSets converged',
-      );
+      await createAndConverge(cluster, DAEMONSETS, nodes, ctx);
       const createdAt = new Map<string, number>();
       const readyAt = new Map<string, number>();
       const podAt = new Map<string, number>();

@@ -9,15 +9,7 @@ import type { Node } from 'kubernetes-types/core/v1.js';
 import { resources } from '../../src/api/resources.js';
 import type { EmbeddedCluster } from '../../src/cluster/embedded-cluster.js';
 import { rfc3339 } from '../../src/util/clock.js';
-import {
-  BENCH_NAMESPACE,
-  benchDaemonSet,
-  startCluster,
-  startController,
-  statusConverged,
-  waitFor,
-  waitNodesReady,
-} from '../lib/harness.js';
+import { createAndConverge, startCluster, startController, waitNodesReady } from '../lib/harness.js';
 import type { RunResult } from '../lib/report.js';
 import { peakRssMB, round } from '../lib/report.js';
 import type { ScenarioContext } from './context.js';
@@ -73,18 +65,7 @@ export async function runS5(ctx: ScenarioContext): Promise<RunResult> {
     const ctrl = await startController(cluster, { equalBudget: ctx.equalBudget });
     let stopped = false;
     try {
-      for (const n of DAEMONSETS) await cluster.client.create(resources.daemonsets, benchDaemonSet(n));
-      await waitFor(
-        store,
-        [resources.daemonsets],
-        () =>
-          DAEMONSETS.every((n) =>
-            statusConverged(store.get(resources.daemonsets, BENCH_NAMESPACE, n), nodes),
-          ),
-        ctx.timeoutMs,
-        '3 DaemonSets converged',
-        () => ctx.progress('converging 3 DaemonSets'),
-      );
+      await createAndConverge(cluster, DAEMONSETS, nodes, ctx);
       await new Promise((r) => setTimeout(r, 2000));
       const syncs0 = ctrl.controller.stats.syncs;
       const writes0 = ctrl.writes.total;

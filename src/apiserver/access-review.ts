@@ -14,7 +14,7 @@ import type { SelfSubjectReview } from 'kubernetes-types/authentication/v1.js';
 import { BadRequestError, InvalidError, fieldErrors } from '../api/errors.js';
 import type { User } from './authentication.js';
 import type { Authorizer } from './rbac.js';
-import type { RequestInfo } from './request-info.js';
+import type { RequestInfo } from '../api/request-info.js';
 
 /** kubernetes-types 1.30 lacks `verbs` and `resources` of ResourceRule; the wire has them. */
 interface WireResourceRule extends ResourceRule {

@@ -18,7 +18,7 @@ import {
 } from './authentication.js';
 import type { Authorizer } from './rbac.js';
 import { forbiddenError } from './rbac.js';
-import type { ResourceRequestInfo } from './request-info.js';
+import type { ResourceRequestInfo } from '../api/request-info.js';
 
 const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
 

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestMetrics } from './metrics.js';
-import { requestInfo } from './request-info.js';
+import { requestInfo } from '../api/request-info.js';
 
 function record(
   m: RequestMetrics,

@@ -15,8 +15,8 @@
  */
 import { Counter, Registry } from 'prom-client';
 import { findResource } from '../api/resources.js';
-import type { RequestInfo } from './request-info.js';
-import { isWatchParam } from './request-info.js';
+import type { RequestInfo } from '../api/request-info.js';
+import { isWatchParam } from '../api/request-info.js';
 
 /** One request, as the server saw it. */
 export interface RequestRecord {

@@ -17,8 +17,8 @@ import type { User } from './authentication.js';
 import { parseServiceAccountUserName, serviceAccountUserName } from './authentication.js';
 import { RbacAuthorizer, forbiddenError, ruleAllows } from './rbac.js';
 import { compactString, escalationMessage, missingRules } from './rbac-escalation.js';
-import type { RequestInfo, ResourceRequestInfo } from './request-info.js';
-import { requestInfo } from './request-info.js';
+import type { RequestInfo, ResourceRequestInfo } from '../api/request-info.js';
+import { requestInfo } from '../api/request-info.js';
 
 function res(verb: string, resource: string, more: Partial<ResourceRequestInfo> = {}): ResourceRequestInfo {
   return {

@@ -43,7 +43,7 @@ import { resources } from '../api/resources.js';
 import type { Store, WatchHandle } from '../store/types.js';
 import type { User } from './authentication.js';
 import { AUTHENTICATED_GROUP, MASTERS_GROUP, serviceAccountUserName } from './authentication.js';
-import type { RequestInfo } from './request-info.js';
+import type { RequestInfo } from '../api/request-info.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 

@@ -45,8 +45,8 @@ import { bodyKind, parseAccept, parseApiPath, parseDocument, queryOptions, readB
 import type { AcceptInfo, QueryOptions } from './request.js';
 import type { Authenticator, User } from './authentication.js';
 import { withAuthenticatedGroup } from './authentication.js';
-import type { RequestInfo } from './request-info.js';
-import { isWatchParam, requestInfo } from './request-info.js';
+import type { RequestInfo } from '../api/request-info.js';
+import { isWatchParam, requestInfo } from '../api/request-info.js';
 import type { Authorizer } from './rbac.js';
 import { RbacAuthorizer, forbiddenError, isRbacResource } from './rbac.js';
 import type { ServiceAccountTokens } from './service-account-tokens.js';

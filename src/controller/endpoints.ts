@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
+import { requestInfo } from '../api/request-info.js';
 import { errorMessage } from '../util/log.js';
 import type { ControllerMetrics } from './metrics.js';
 
@@ -55,8 +56,6 @@ export interface RequestAttributes {
   readonly path: string;
 }
 
-const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
-
 /**
  * The RBAC attributes of a request to the Kubernetes API, as upstream's RequestInfoFactory derives
  * them from method and path (`/api/v1/namespaces/ns/pods` POST is `create pods` in `ns`).
@@ -64,61 +63,16 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function requestAttributes(method: string, path: string): RequestAttributes {
   const q = path.indexOf('?');
   const bare = q < 0 ? path : path.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : path.slice(q + 1));
-  const m = method.toUpperCase();
-  let parts = bare.split('/').filter((p) => p !== '');
-  let group: string;
-  if (parts[0] === 'api' && parts.length >= 3) {
-    group = '';
-    parts = parts.slice(2);
-  } else if (parts[0] === 'apis' && parts.length >= 4) {
-    group = parts[1] ?? '';
-    parts = parts.slice(3);
-  } else {
-    return { verb: m.toLowerCase(), path: bare };
-  }
-  let watch = query.get('watch') === 'true' || query.get('watch') === '1';
-  if (parts[0] === 'watch') {
-    watch = true;
-    parts = parts.slice(1);
-  }
-  let namespace: string | undefined;
-  if (parts[0] === 'namespaces' && parts.length >= 2) {
-    namespace = parts[1];
-    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] ?? '')) parts = parts.slice(2);
-  }
-  const [resource = '', name, subresource] = parts;
-  let verb: string;
-  switch (m) {
-    case 'GET':
-    case 'HEAD':
-      verb = watch ? 'watch' : name !== undefined ? 'get' : 'list';
-      break;
-    case 'POST':
-      verb = 'create';
-      break;
-    case 'PUT':
-      verb = 'update';
-      break;
-    case 'PATCH':
-      verb = 'patch';
-      break;
-    case 'DELETE':
-      verb = name !== undefined ? 'delete' : 'deletecollection';
-      break;
-    default:
-      verb = m.toLowerCase();
-  }
-  // The namespaces resource names itself: /api/v1/namespaces/foo is namespace "foo", cluster-scoped.
-  if (resource === 'namespaces') namespace = undefined;
+  const info = requestInfo(method.toUpperCase(), bare, new URLSearchParams(q < 0 ? '' : path.slice(q + 1)));
+  if (!info.isResourceRequest) return { verb: info.verb, path: bare };
   return {
-    verb,
-    group,
-    resource,
+    verb: info.verb,
+    group: info.apiGroup,
+    resource: info.resource,
     path: bare,
-    ...(subresource !== undefined ? { subresource } : {}),
-    ...(namespace !== undefined ? { namespace } : {}),
-    ...(name !== undefined ? { name } : {}),
+    ...(info.subresource !== '' ? { subresource: info.subresource } : {}),
+    ...(info.namespace !== '' && info.resource !== 'namespaces' ? { namespace: info.namespace } : {}),
+    ...(info.name !== '' ? { name: info.name } : {}),
   };
 }
 
