@@ -60,6 +60,8 @@ export class WriteCounter {
 export interface RunningController {
   readonly controller: DaemonSetsController;
   readonly writes: WriteCounter;
+  /** Wall time spent in syncs so far (ms): with `controller.stats.syncs`, the mean sync cost. */
+  readonly syncMs: { total: number };
   stop(): Promise<void>;
 }
 
@@ -85,12 +87,16 @@ export async function startController(
     logger,
     component: 'daemonset-controller',
   });
+  const syncMs = { total: 0 };
   const controller = new DaemonSetsController({
     manager,
     client,
     clock: cluster.clock,
     logger,
     recorder,
+    observeSync: (_key, ms) => {
+      syncMs.total += ms;
+    },
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
   });
   manager.add(controller);
@@ -98,6 +104,7 @@ export async function startController(
   return {
     controller,
     writes,
+    syncMs,
     stop: async () => {
       await manager.stop();
       await recorder.flush();

@@ -112,7 +112,10 @@ export async function runS1InProcess(ctx: ScenarioContext): Promise<RunResult> {
         peakRssMB: peakRssMB(),
         heapPerNodeBytes: null,
         heapPerPodBytes: null,
-        extra: { syncs: ctrl.controller.stats.syncs },
+        extra: {
+          syncs: ctrl.controller.stats.syncs,
+          meanSyncMs: round(ctrl.syncMs.total / Math.max(1, ctrl.controller.stats.syncs), 2),
+        },
       };
     } finally {
       await ctrl.stop();

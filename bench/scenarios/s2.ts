@@ -105,8 +105,9 @@ export async function runS7(ctx: ScenarioContext): Promise<RunResult> {
       efficiency: null,
       writesPerPod: null,
       peakRssMB: peakRssMB(),
-      heapPerNodeBytes: Math.round(controllerHeap / nodes),
-      heapPerPodBytes: Math.round(controllerHeap / pods),
+      // One heap for both kinds of object: reported per cached object (node or pod) in both fields.
+      heapPerNodeBytes: Math.round(controllerHeap / (nodes + pods)),
+      heapPerPodBytes: Math.round(controllerHeap / (nodes + pods)),
       extra: {
         controllerHeapMB: round(controllerHeap / 2 ** 20, 1),
         clusterHeapPerNodeBytes: Math.round((withNodes - baseline) / nodes),

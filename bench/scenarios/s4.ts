@@ -125,6 +125,7 @@ export async function runS4(ctx: ScenarioContext): Promise<RunResult> {
           maxMs: round(fromReady[fromReady.length - 1] ?? 0, 1),
           p99FromCreatedMs: round(percentile(fromCreated, 99), 1),
           syncs: ctrl.controller.stats.syncs - syncsBefore,
+          meanSyncMs: round(ctrl.syncMs.total / Math.max(1, ctrl.controller.stats.syncs), 2),
         },
       };
     } finally {

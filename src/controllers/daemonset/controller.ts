@@ -50,6 +50,8 @@ export const BACKOFF_GC_INTERVAL_MS = 60_000;
 /** Pacing of syncs of one DaemonSet (see DaemonSetsController.enqueue). */
 export const SYNC_PAUSE_FACTOR = 3;
 export const MAX_SYNC_PAUSE_MS = 250;
+/** A DaemonSet synced within this window counts as busy for the pacing budget. */
+const BUSY_WINDOW_MS = 1000;
 
 export interface DaemonSetsControllerOptions {
   readonly manager: Manager;
@@ -109,10 +111,12 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly nodeReporter: NodeDecisionReporter;
   private workers: Promise<void> | undefined;
   private gcTimer: TimerHandle | undefined;
-  /** The node list in name order, rebuilt on the first sync after a node event. */
-  private sortedNodes: Node[] | undefined;
+  /** The node cache in name order, kept up to date by the node handlers. */
+  private readonly sortedNodes = new NodesByName();
   /** Per DaemonSet key: the time before which a new sync is not started (see {@link enqueue}). */
   private readonly notBefore = new Map<string, number>();
+  /** When each recently synced DaemonSet's last sync ended (for the shared pacing budget). */
+  private readonly lastSyncEnd = new Map<string, number>();
 
   constructor(private readonly options: DaemonSetsControllerOptions) {
     const { manager, clock } = options;
@@ -165,15 +169,15 @@ export class DaemonSetsController implements Controller, Reconciler {
     });
     this.nodeInformer.addHandlers({
       onAdd: (n) => {
-        this.sortedNodes = undefined;
+        this.sortedNodes.put(n);
         this.onNodeAdd(n);
       },
       onUpdate: (o, n) => {
-        this.sortedNodes = undefined;
+        this.sortedNodes.put(n);
         this.onNodeUpdate(o, n);
       },
       onDelete: (n) => {
-        this.sortedNodes = undefined;
+        this.sortedNodes.remove(n);
         this.onNodeDelete(n);
       },
     });
@@ -213,7 +217,15 @@ export class DaemonSetsController implements Controller, Reconciler {
       await this.syncDaemonSet(key);
     } finally {
       const ended = clock.now();
-      const pause = Math.min(MAX_SYNC_PAUSE_MS, SYNC_PAUSE_FACTOR * (ended - started));
+      this.lastSyncEnd.set(key, ended);
+      // DaemonSets syncing at the same time share the budget: with k of them busy, each waits k
+      // times longer, so the controller as a whole stays near 1 / (1 + SYNC_PAUSE_FACTOR) of a core.
+      let busy = 0;
+      for (const [k, at] of this.lastSyncEnd) {
+        if (ended - at <= BUSY_WINDOW_MS) busy++;
+        else this.lastSyncEnd.delete(k);
+      }
+      const pause = Math.min(MAX_SYNC_PAUSE_MS, SYNC_PAUSE_FACTOR * busy * (ended - started));
       if (pause > 0) this.notBefore.set(key, ended + pause);
       else this.notBefore.delete(key);
     }
@@ -229,10 +241,10 @@ export class DaemonSetsController implements Controller, Reconciler {
 
   /**
    * Queues a sync of the DaemonSet. Pacing (everynode's addition): after a sync that took t ms, the
-   * next sync of the same DaemonSet starts no sooner than SYNC_PAUSE_FACTOR × t later (at most
-   * MAX_SYNC_PAUSE_MS), so a burst of pod events is handled by one sync instead of one each, and a
-   * DaemonSet on thousands of nodes can take at most a fraction of the CPU while its pods churn.
-   * An idle DaemonSet is synced at once.
+   * next sync of the same DaemonSet starts no sooner than SYNC_PAUSE_FACTOR × k × t later, k being
+   * the number of DaemonSets synced in the last second (at most MAX_SYNC_PAUSE_MS), so a burst of
+   * pod events is handled by one sync instead of one each, and DaemonSets on thousands of nodes
+   * take a bounded share of the CPU while their pods churn. An idle DaemonSet is synced at once.
    */
   private enqueue(ds: DaemonSet): void {
     const key = dsKey(ds);
@@ -248,6 +260,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     this.expectations.deleteExpectations(key);
     this.ctx.statusWrites.delete(key);
     this.notBefore.delete(key);
+    this.lastSyncEnd.delete(key);
     this.queue.add(key);
   }
 
@@ -391,11 +404,8 @@ export class DaemonSetsController implements Controller, Reconciler {
   // syncDaemonSet (spec §3.2)
 
   /** Nodes in a deterministic order (by name). */
-  private listNodes(): Node[] {
-    this.sortedNodes ??= this.nodeInformer
-      .list()
-      .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
-    return this.sortedNodes;
+  private listNodes(): readonly Node[] {
+    return this.sortedNodes.list();
   }
 
   /**
@@ -508,4 +518,49 @@ export class DaemonSetsController implements Controller, Reconciler {
 /** Whether any live pod is not of the current template (the only pods a rolling update touches). */
 function hasOutdatedPod(pods: readonly Pod[], hash: string, generation: number | undefined): boolean {
   return pods.some((p) => !p.metadata?.deletionTimestamp && !isPodUpdated(p, hash, generation));
+}
+
+/**
+ * Nodes sorted by name, maintained per event (binary search; an update replaces in place), so a
+ * sync under node churn does not sort thousands of nodes again. `list()` hands out a snapshot that
+ * later events do not change.
+ */
+class NodesByName {
+  private nodes: Node[] = [];
+  private snapshot: readonly Node[] | undefined;
+
+  private find(name: string): { index: number; found: boolean } {
+    let lo = 0;
+    let hi = this.nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const n = this.nodes[mid]?.metadata?.name ?? '';
+      if (n < name) lo = mid + 1;
+      else hi = mid;
+    }
+    return { index: lo, found: this.nodes[lo]?.metadata?.name === name };
+  }
+
+  private writable(): Node[] {
+    if (this.snapshot === this.nodes) this.nodes = [...this.nodes];
+    this.snapshot = undefined;
+    return this.nodes;
+  }
+
+  put(node: Node): void {
+    const { index, found } = this.find(node.metadata?.name ?? '');
+    const nodes = this.writable();
+    if (found) nodes[index] = node;
+    else nodes.splice(index, 0, node);
+  }
+
+  remove(node: Node): void {
+    const { index, found } = this.find(node.metadata?.name ?? '');
+    if (found) this.writable().splice(index, 1);
+  }
+
+  list(): readonly Node[] {
+    this.snapshot = this.nodes;
+    return this.nodes;
+  }
 }

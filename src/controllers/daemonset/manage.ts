@@ -167,11 +167,16 @@ export function unscheduledPodsWithoutNode(
   nodes: readonly Node[],
   nodeToDaemonPods: NodeToDaemonPods,
 ): Pod[] {
-  const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
+  // The node names are only needed when some pod is unbound (rare once pods are scheduled).
+  let known: Set<string> | undefined;
   const out: Pod[] = [];
   for (const [nodeName, pods] of nodeToDaemonPods) {
-    if (known.has(nodeName)) continue;
-    for (const pod of pods) if (!pod.spec?.nodeName) out.push(pod);
+    for (const pod of pods) {
+      if (pod.spec?.nodeName) continue;
+      known ??= new Set(nodes.map((n) => n.metadata?.name ?? ''));
+      if (known.has(nodeName)) break;
+      out.push(pod);
+    }
   }
   return out;
 }

@@ -33,6 +33,7 @@ export class PodGCController implements Controller {
   /** Node name → when it was first seen missing. */
   private readonly missingSince = new Map<string, number>();
   private timer: TimerHandle | undefined;
+  private timerAt: number | undefined;
   private running = false;
   private busy: Promise<void> = Promise.resolve();
 
@@ -43,7 +44,15 @@ export class PodGCController implements Controller {
     const seen = (n: Node): void => {
       this.missingSince.delete(n.metadata?.name ?? '');
     };
-    this.nodes.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n), onDelete: () => this.kick() });
+    // A deleted node starts its pods' quarantine now; one pass runs when it ends (a pass over
+    // every pod per deleted node would cost O(pods) per node event under churn).
+    const gone = (n: Node): void => {
+      const name = n.metadata?.name ?? '';
+      const now = this.options.clock.now();
+      if (!this.missingSince.has(name)) this.missingSince.set(name, now);
+      this.passBy((this.missingSince.get(name) ?? now) + (this.options.quarantineMs ?? 40_000));
+    };
+    this.nodes.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n), onDelete: gone });
   }
 
   start(): void {
@@ -58,10 +67,19 @@ export class PodGCController implements Controller {
     await this.busy;
   }
 
+  /** Makes sure a pass runs no later than `at` (clock time). */
+  private passBy(at: number): void {
+    if (!this.running) return;
+    if (this.timerAt !== undefined && this.timerAt <= at) return;
+    this.schedule(Math.max(0, at - this.options.clock.now()));
+  }
+
   /** (Re)arms the one pass timer: after `ms`, or a period by default. */
   private schedule(ms = this.options.periodMs ?? 20_000): void {
     this.timer?.cancel();
+    this.timerAt = this.options.clock.now() + ms;
     this.timer = this.options.clock.setTimeout(() => {
+      this.timerAt = undefined;
       if (!this.running) return;
       this.kick();
       this.schedule();
