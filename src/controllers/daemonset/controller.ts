@@ -487,7 +487,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     try {
       const nodeToDaemonPods = await podsByNode();
       const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
-      this.nodeReporter.report(ds, nodes, decision.placements, new Set(nodeToDaemonPods.keys()));
+      this.nodeReporter.report(ds, nodes, decision.placements, nodeToDaemonPods);
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
       if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) claimed = undefined;
       if (this.expectations.satisfiedExpectations(key)) {

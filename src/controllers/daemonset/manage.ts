@@ -10,7 +10,7 @@ import type { DaemonSetContext } from './context.js';
 import { dsKey } from './context.js';
 import { surgeCount } from './budget.js';
 import type { Placement } from './placement.js';
-import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
+import { placementsFor } from './placement.js';
 import {
   REVISION_HASH_LABEL,
   comparePodsForKeep,
@@ -64,8 +64,8 @@ export interface NodeDecision {
 }
 
 export interface ManageDecision extends NodeDecision {
-  /** Every node's placement, by node name. */
-  readonly placements: Map<string, Placement>;
+  /** Every node's placement, index-aligned with the nodes decided for. */
+  readonly placements: readonly Placement[];
 }
 
 /** The failed-pod back-off key: DaemonSet UID, observed generation and node. */
@@ -162,23 +162,36 @@ export function podsShouldBeOnNode(
   return { nodesNeedingPods, podsToDelete };
 }
 
+const nameSets = new WeakMap<readonly Node[], Set<string>>();
+
+function nodeNames(nodes: readonly Node[]): Set<string> {
+  let set = nameSets.get(nodes);
+  if (!set) nameSets.set(nodes, (set = new Set(nodes.map((n) => n.metadata?.name ?? ''))));
+  return set;
+}
+
 /** Unbound pods targeting nodes that no longer exist (deleted by the controller itself). */
 export function unscheduledPodsWithoutNode(
   nodes: readonly Node[],
   nodeToDaemonPods: NodeToDaemonPods,
 ): Pod[] {
-  // The node names are only needed when some pod is unbound (rare once pods are scheduled).
+  // The node names are only needed when some pod is unbound; one set per node-list snapshot.
   let known: Set<string> | undefined;
   const out: Pod[] = [];
   for (const [nodeName, pods] of nodeToDaemonPods) {
     for (const pod of pods) {
       if (pod.spec?.nodeName) continue;
-      known ??= new Set(nodes.map((n) => n.metadata?.name ?? ''));
+      known ??= nodeNames(nodes);
       if (known.has(nodeName)) break;
       out.push(pod);
     }
   }
   return out;
+}
+
+/** A pod podsShouldBeOnNode keeps as it is when it is a node's only pod: not deleting, not terminal. */
+function isSettled(pod: Pod | undefined): boolean {
+  return pod !== undefined && !pod.metadata?.deletionTimestamp && !isTerminalPod(pod);
 }
 
 /** Every node's decision for one DaemonSet, in node order. */
@@ -189,18 +202,26 @@ export function decideAll(
   nodeToDaemonPods: NodeToDaemonPods,
   hash: string,
 ): ManageDecision {
-  const sim = placementPod(ds);
+  const vector = placementsFor(nodes, ds);
   const nodesNeedingPods: string[] = [];
   const podsToDelete: Pod[] = [];
-  const placements = new Map<string, Placement>();
-  for (const node of nodes) {
-    const placement = nodeShouldRunDaemonPod(node, ds, sim);
-    placements.set(node.metadata?.name ?? '', placement);
+  let nodesWithPods = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as Node;
+    const placement = vector[i] as Placement;
+    const name = node.metadata?.name ?? '';
+    // The steady state, decided without allocating: an eligible node with its one live pod.
+    const pods = nodeToDaemonPods.get(name);
+    if (pods) nodesWithPods++;
+    if (placement.shouldRun && pods?.length === 1 && isSettled(pods[0])) continue;
     const d = podsShouldBeOnNode(ctx, node, placement, nodeToDaemonPods, ds, hash);
     nodesNeedingPods.push(...d.nodesNeedingPods);
     podsToDelete.push(...d.podsToDelete);
   }
-  podsToDelete.push(...unscheduledPodsWithoutNode(nodes, nodeToDaemonPods));
+  // Pods can target a node that is gone only when some target is not among the nodes.
+  if (nodesWithPods < nodeToDaemonPods.size) {
+    podsToDelete.push(...unscheduledPodsWithoutNode(nodes, nodeToDaemonPods));
+  }
   ctx.logger.trace({ ds: dsKey(ds), create: nodesNeedingPods.length, delete: podsToDelete.length }, 'manage');
-  return { nodesNeedingPods, podsToDelete, placements };
+  return { nodesNeedingPods, podsToDelete, placements: vector };
 }

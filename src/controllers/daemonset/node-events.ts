@@ -21,15 +21,22 @@ export class NodeDecisionReporter {
 
   constructor(private readonly recorder: EventRecorder) {}
 
+  /** DaemonSet UID → the placement vector of the last full pass and its ineligible node indices. */
+  private readonly vectors = new Map<
+    string,
+    { readonly placements: readonly Placement[]; readonly ineligible: readonly number[] }
+  >();
+
   forget(dsUid: string): void {
     this.last.delete(dsUid);
+    this.vectors.delete(dsUid);
   }
 
   report(
     ds: DaemonSet,
     nodes: readonly Node[],
-    placements: ReadonlyMap<string, Placement>,
-    nodesWithPods: ReadonlySet<string>,
+    placements: readonly Placement[],
+    nodesWithPods: { has(node: string): boolean },
   ): void {
     const uid = ds.metadata?.uid ?? '';
     let seen = this.last.get(uid);
@@ -38,15 +45,24 @@ export class NodeDecisionReporter {
       excluded: [],
       blocked: [],
     };
-    const present = new Set<string>();
-    for (const node of nodes) {
+    // Same node list and decisions as the last full pass: only the ineligible nodes can have news
+    // (whether they hold a pod changes their message); the eligible ones were cleared then.
+    const previous = this.vectors.get(uid);
+    const full = previous?.placements !== placements;
+    const indices = full ? placements.keys() : previous.ineligible;
+    const ineligible: number[] = [];
+    const present = full ? new Set<string>() : undefined;
+    for (const i of indices) {
+      const node = nodes[i];
+      const p = placements[i];
+      if (!node || !p) continue;
       const nodeName = node.metadata?.name ?? '';
-      present.add(nodeName);
-      const p = placements.get(nodeName);
-      if (!p || p.shouldRun) {
+      present?.add(nodeName);
+      if (p.shouldRun) {
         seen.delete(nodeName);
         continue;
       }
+      ineligible.push(i);
       const kind = p.shouldContinueRunning ? 'blocked' : 'excluded';
       const message = explainPlacement(p, node, nodesWithPods.has(nodeName));
       const key = `${kind}:${message}`;
@@ -54,7 +70,8 @@ export class NodeDecisionReporter {
       seen.set(nodeName, key);
       fresh[kind].push({ node: nodeName, message });
     }
-    for (const n of [...seen.keys()]) if (!present.has(n)) seen.delete(n);
+    if (full) this.vectors.set(uid, { placements, ineligible });
+    if (present) for (const n of [...seen.keys()]) if (!present.has(n)) seen.delete(n);
     this.emit(ds, NODE_EXCLUDED_REASON, 'excluded', fresh.excluded);
     this.emit(ds, NODE_BLOCKED_REASON, 'blocked', fresh.blocked);
   }

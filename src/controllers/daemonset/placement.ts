@@ -103,3 +103,37 @@ function decide(node: Node, pod: Pod): Placement {
     reason: { kind: 'taint', taint: evicting ?? untolerated },
   };
 }
+
+/** Placement vectors per node-list snapshot and DaemonSet (UID + generation). */
+const vectors = new WeakMap<
+  readonly Node[],
+  Map<string, { readonly generation: number; readonly placements: readonly Placement[] }>
+>();
+
+/**
+ * Every node's placement for the DaemonSet, index-aligned with `nodes`. The controller hands out
+ * the same node-list array until a node changes, so between node events a sync reuses the whole
+ * vector instead of looking up each node.
+ */
+export function placementsFor(nodes: readonly Node[], ds: DaemonSet): readonly Placement[] {
+  const uid = ds.metadata?.uid;
+  const generation = ds.metadata?.generation;
+  const cacheable = uid !== undefined && generation !== undefined && Object.isFrozen(ds);
+  let byDs = cacheable ? vectors.get(nodes) : undefined;
+  const hit = cacheable ? byDs?.get(uid) : undefined;
+  if (hit && hit.generation === generation) return hit.placements;
+  const sim = placementPod(ds);
+  const placements = nodes.map((n) => nodeShouldRunDaemonPod(n, ds, sim));
+  if (cacheable) {
+    if (!byDs)
+      vectors.set(
+        nodes,
+        (byDs = new Map<
+          string,
+          { readonly generation: number; readonly placements: readonly Placement[] }
+        >()),
+      );
+    byDs.set(uid, { generation, placements });
+  }
+  return placements;
+}

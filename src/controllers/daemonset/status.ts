@@ -10,7 +10,7 @@ import { resources } from '../../api/resources.js';
 import type { DaemonSetContext } from './context.js';
 import { dsKey } from './context.js';
 import type { NodeToDaemonPods } from './manage.js';
-import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
+import { placementsFor } from './placement.js';
 import { comparePodsForKeep, isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
 
 export const STATUS_UPDATE_RETRIES = 1;
@@ -38,7 +38,7 @@ export function computeStatus(
   hash: string,
   now: number,
 ): DaemonSetCounters {
-  const sim = placementPod(ds);
+  const vector = placementsFor(nodes, ds);
   const gen = templateGeneration(ds);
   const minReady = ds.spec?.minReadySeconds ?? 0;
   let desired = 0;
@@ -47,8 +47,9 @@ export function computeStatus(
   let ready = 0;
   let available = 0;
   let updated = 0;
-  for (const node of nodes) {
-    const { shouldRun } = nodeShouldRunDaemonPod(node, ds, sim);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as Node;
+    const shouldRun = vector[i]?.shouldRun ?? false;
     const pods = nodeToDaemonPods.get(node.metadata?.name ?? '') ?? [];
     if (shouldRun) {
       desired++;

@@ -9,7 +9,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { DaemonSetContext } from './context.js';
 import { budgets } from './budget.js';
 import type { NodeToDaemonPods } from './manage.js';
-import { nodeShouldRunDaemonPod, placementPod } from './placement.js';
+import { nodeShouldRunDaemonPod, placementPod, placementsFor } from './placement.js';
 import { syncNodes } from './sync-nodes.js';
 import { isPodAvailable, isPodUpdated, templateGeneration } from './util.js';
 
@@ -19,10 +19,11 @@ export function updatedDesiredNodeCounts(
   nodes: readonly Node[],
   nodeToDaemonPods: NodeToDaemonPods,
 ): { maxSurge: number; maxUnavailable: number; desired: number } {
-  const sim = placementPod(ds);
+  const vector = placementsFor(nodes, ds);
   let desired = 0;
-  for (const node of nodes) {
-    if (!nodeShouldRunDaemonPod(node, ds, sim).shouldRun) continue;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as Node;
+    if (!vector[i]?.shouldRun) continue;
     desired++;
     const name = node.metadata?.name ?? '';
     if (!nodeToDaemonPods.has(name)) nodeToDaemonPods.set(name, []);
