@@ -30,7 +30,8 @@ export const RETRY_BACKOFF_MS = { initial: 100, max: 30_000 };
 
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  /** Index name → value → the objects (by key) with that value: byIndex copies out, no lookups. */
+  private readonly indexes = new Map<string, Map<string, Map<string, T>>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly syncWaiters: Array<() => void> = [];
   private synced = false;
@@ -59,13 +60,13 @@ export class Informer<T extends KubeObject> {
         continue;
       }
       this.indexers[name] = fn;
-      const idx = new Map<string, Set<string>>();
+      const idx = new Map<string, Map<string, T>>();
       this.indexes.set(name, idx);
       for (const [key, obj] of this.cache) {
         for (const v of fn(obj)) {
-          let set = idx.get(v);
-          if (!set) idx.set(v, (set = new Set()));
-          set.add(key);
+          let bucket = idx.get(v);
+          if (!bucket) idx.set(v, (bucket = new Map<string, T>()));
+          bucket.set(key, obj);
         }
       }
     }
@@ -129,14 +130,8 @@ export class Informer<T extends KubeObject> {
 
   /** Objects whose index function returned `value` for index `indexName`. */
   byIndex(indexName: string, value: string): T[] {
-    const keys = this.indexes.get(indexName)?.get(value);
-    if (!keys) return [];
-    const out: T[] = [];
-    for (const k of keys) {
-      const obj = this.cache.get(k);
-      if (obj) out.push(obj);
-    }
-    return out;
+    const bucket = this.indexes.get(indexName)?.get(value);
+    return bucket ? [...bucket.values()] : [];
   }
 
   // -------------------------------------------------------------------------------------------
@@ -272,17 +267,18 @@ export class Informer<T extends KubeObject> {
       if (!idx) continue;
       const before = old ? fn(old) : [];
       const after = fn(obj);
-      // Most updates (status writes) leave every index value as it was: nothing to move.
-      if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
-      for (const v of before) {
-        const set = idx.get(v);
-        set?.delete(key);
-        if (set?.size === 0) idx.delete(v);
+      // Most updates (status writes) keep every index value: the buckets only take the new object.
+      if (before.length !== after.length || before.some((v, i) => v !== after[i])) {
+        for (const v of before) {
+          const bucket = idx.get(v);
+          bucket?.delete(key);
+          if (bucket?.size === 0) idx.delete(v);
+        }
       }
       for (const v of after) {
-        let set = idx.get(v);
-        if (!set) idx.set(v, (set = new Set()));
-        set.add(key);
+        let bucket = idx.get(v);
+        if (!bucket) idx.set(v, (bucket = new Map<string, T>()));
+        bucket.set(key, obj);
       }
     }
   }
@@ -299,9 +295,9 @@ export class Informer<T extends KubeObject> {
       const idx = this.indexes.get(name);
       if (!idx) continue;
       for (const v of fn(obj)) {
-        const set = idx.get(v);
-        set?.delete(key);
-        if (set?.size === 0) idx.delete(v);
+        const bucket = idx.get(v);
+        bucket?.delete(key);
+        if (bucket?.size === 0) idx.delete(v);
       }
     }
   }

@@ -244,8 +244,17 @@ export class DaemonSetsController implements Controller, Reconciler {
    * next sync of the same DaemonSet starts no sooner than SYNC_PAUSE_FACTOR × k × t later, k being
    * the number of DaemonSets synced in the last second (at most MAX_SYNC_PAUSE_MS), so a burst of
    * pod events is handled by one sync instead of one each, and DaemonSets on thousands of nodes
-   * take a bounded share of the CPU while their pods churn. An idle DaemonSet is synced at once.
+   * take a bounded share of the CPU while their pods churn. An idle DaemonSet is synced at once,
+   * and node events are not paced ({@link enqueueNow}).
    */
+  /**
+   * Queues a sync without pacing: a node that joins, leaves or changes eligibility is new work
+   * (a pod to create or remove) whose latency matters; the queue still coalesces a burst.
+   */
+  private enqueueNow(ds: DaemonSet): void {
+    this.queue.add(dsKey(ds));
+  }
+
   private enqueue(ds: DaemonSet): void {
     const key = dsKey(ds);
     const notBefore = this.notBefore.get(key);
@@ -344,7 +353,7 @@ export class DaemonSetsController implements Controller, Reconciler {
   /** A node joined: DaemonSets that should run there need a pod. */
   private onNodeAdd(node: Node): void {
     for (const ds of this.dsInformer.list()) {
-      if (nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueue(ds);
+      if (nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueueNow(ds);
     }
   }
 
@@ -355,7 +364,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       const a = nodeShouldRunDaemonPod(old, ds);
       const b = nodeShouldRunDaemonPod(cur, ds);
       if (a.shouldRun !== b.shouldRun || a.shouldContinueRunning !== b.shouldContinueRunning)
-        this.enqueue(ds);
+        this.enqueueNow(ds);
     }
   }
 
@@ -367,7 +376,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     const name = node.metadata?.name ?? '';
     const owners = new Set(this.podInformer.byIndex(POD_NODE_INDEX, name).map((p) => controllerRef(p)?.uid));
     for (const ds of this.dsInformer.list()) {
-      if (owners.has(ds.metadata?.uid) || nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueue(ds);
+      if (owners.has(ds.metadata?.uid) || nodeShouldRunDaemonPod(node, ds).shouldRun) this.enqueueNow(ds);
     }
   }
 
