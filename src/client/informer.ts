@@ -32,6 +32,7 @@ export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   /** Index name → value → the objects (by key) with that value: byIndex copies out, no lookups. */
   private readonly indexes = new Map<string, Map<string, Map<string, T>>>();
+  private changes = 0;
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly syncWaiters: Array<() => void> = [];
   private synced = false;
@@ -128,6 +129,11 @@ export class Informer<T extends KubeObject> {
     return [...this.cache.keys()];
   }
 
+  /** Counts changes to the cache: equal values mean every read in between saw the same content. */
+  get version(): number {
+    return this.changes;
+  }
+
   /** Objects whose index function returned `value` for index `indexName`. */
   byIndex(indexName: string, value: string): T[] {
     const bucket = this.indexes.get(indexName)?.get(value);
@@ -222,6 +228,7 @@ export class Informer<T extends KubeObject> {
       if (rv) this.lastRV = rv;
       return;
     }
+    this.changes++;
     const key = objectKey(ev.object);
     if (ev.type === 'DELETED') {
       const old = this.cache.get(key);
@@ -240,6 +247,7 @@ export class Informer<T extends KubeObject> {
 
   /** Loads a full list: differences from the cache become notifications. */
   private replace(items: readonly T[]): void {
+    this.changes++;
     const seen = new Set<string>();
     for (const obj of items) {
       const key = objectKey(obj);

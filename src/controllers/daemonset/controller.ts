@@ -475,8 +475,19 @@ export class DaemonSetsController implements Controller, Reconciler {
     // Each phase reads the cache afresh once earlier phases wrote: as upstream, the rolling update
     // and the status see the pods manage() just created or deleted when the cache already does.
     let claimed: Pod[] | undefined;
-    const claimPods = async (): Promise<Pod[]> =>
-      (claimed ??= await claimObjects(ctx, ds, resources.pods, this.podInformer, gate));
+    let claimedAt = -1;
+    const claimPods = async (): Promise<Pod[]> => {
+      if (!claimed) {
+        claimedAt = this.podInformer.version;
+        claimed = await claimObjects(ctx, ds, resources.pods, this.podInformer, gate);
+      }
+      return claimed;
+    };
+    // After writes the pods are claimed again, unless the cache has not changed since (in-process
+    // the new pods arrive only after this sync): the claim would see exactly the same pods.
+    const reclaim = (): void => {
+      if (this.podInformer.version !== claimedAt) claimed = undefined;
+    };
     // Grouped once per claim: the phases only read it (the rolling update copies before adding).
     let grouped: { pods: Pod[]; byNode: NodeToDaemonPods } | undefined;
     const podsByNode = async (): Promise<NodeToDaemonPods> => {
@@ -498,12 +509,12 @@ export class DaemonSetsController implements Controller, Reconciler {
       const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
       this.nodeReporter.report(ds, nodes, decision.placements, nodeToDaemonPods);
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
-      if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) claimed = undefined;
+      if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) reclaim();
       if (this.expectations.satisfiedExpectations(key)) {
         // The rolling update only ever acts on outdated pods: none, nothing to plan.
         const type = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
         if (type === 'RollingUpdate' && hasOutdatedPod(await claimPods(), hash, templateGeneration(ds))) {
-          if (await rollingUpdate(ctx, ds, nodes, await podsByNode(), hash)) claimed = undefined;
+          if (await rollingUpdate(ctx, ds, nodes, await podsByNode(), hash)) reclaim();
         }
       }
       await cleanupHistory(ctx, ds, history, await claimPods());
