@@ -12,6 +12,7 @@ import type { Client, ClientWatch } from '../../src/client/types.js';
 import { snapshotRevision } from '../../src/controllers/daemonset/history.js';
 import { daemonPodTemplate, newDaemonPod } from '../../src/controllers/daemonset/util.js';
 import { computeHash } from '../../src/controllers/daemonset/hash.js';
+import { isPodReady } from './harness.js';
 
 const CONCURRENCY = 64;
 
@@ -31,13 +32,6 @@ export async function pool<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function ready(p: Pod): boolean {
-  return (
-    p.metadata?.deletionTimestamp === undefined &&
-    (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
-  );
-}
-
 /** Pod readiness by name from a watch, with waiters for one pod or for a count. */
 class ReadyWatch {
   readonly readyNames = new Set<string>();
@@ -53,7 +47,7 @@ class ReadyWatch {
       {
         onEvent: (ev) => {
           const name = ev.object.metadata?.name ?? '';
-          if (ev.type !== 'DELETED' && ready(ev.object)) {
+          if (ev.type !== 'DELETED' && isPodReady(ev.object)) {
             w.readyNames.add(name);
             w.waiters.get(name)?.();
             w.waiters.delete(name);

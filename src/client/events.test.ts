@@ -7,6 +7,7 @@ import { FakeClock } from '../util/clock.js';
 import { silentLogger } from '../util/log.js';
 import { LocalClient } from './local-client.js';
 import { COMBINED_PREFIX, ClientEventRecorder } from './events.js';
+import { WriteHookClient } from './write-hook-client.js';
 
 function setup(): { clock: FakeClock; store: ObjectStore; client: LocalClient } {
   const clock = new FakeClock('2026-05-01T00:00:00Z');
@@ -68,13 +69,7 @@ test('similar events are combined from the 10th on, and the spam filter stops an
     },
   });
   let writes = 0;
-  const counting = new Proxy(client, {
-    get(target, prop, receiver): unknown {
-      const v: unknown = Reflect.get(target, prop, receiver);
-      if (prop === 'create' || prop === 'patch') writes++;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  const counting = new WriteHookClient(client, () => writes++);
   const rec = new ClientEventRecorder({
     client: counting,
     clock,

@@ -52,7 +52,7 @@ const CACHE_ENTRIES = 4096;
 
 interface Similar {
   readonly messages: Set<string>;
-  last: number;
+  lastSeen: number;
 }
 
 interface Aggregate {
@@ -103,11 +103,11 @@ export class ClientEventRecorder implements EventRecorder {
     // Similar events (same object, type and reason, other messages) are combined from the 10th on.
     const similarKey = [objectKey, type, reason].join('\u0000');
     let similar = this.similar.get(similarKey);
-    if (!similar || now - similar.last > window) {
-      similar = { messages: new Set(), last: now };
+    if (!similar || now - similar.lastSeen > window) {
+      similar = { messages: new Set(), lastSeen: now };
       this.similar.set(similarKey, similar);
     }
-    similar.last = now;
+    similar.lastSeen = now;
     similar.messages.add(message);
     let key = [similarKey, message].join('\u0000');
     if (similar.messages.size >= MAX_SIMILAR_EVENTS) {
@@ -220,10 +220,9 @@ export class ClientEventRecorder implements EventRecorder {
    * oldest (insertion order) until a tenth is free, so the sweep runs once per ~400 new keys.
    */
   private gc(now: number, window: number): void {
-    for (const cache of [this.aggregates, this.similar] as Array<
-      Map<string, { lastSeen?: number; last?: number }>
-    >) {
-      for (const [k, v] of cache) if (now - (v.lastSeen ?? v.last ?? 0) > window) cache.delete(k);
+    const caches: Array<Map<string, { readonly lastSeen: number }>> = [this.aggregates, this.similar];
+    for (const cache of caches) {
+      for (const [k, v] of cache) if (now - v.lastSeen > window) cache.delete(k);
       for (const k of cache.keys()) {
         if (cache.size <= CACHE_ENTRIES * 0.9) break;
         cache.delete(k);

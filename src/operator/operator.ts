@@ -69,7 +69,6 @@ export class Operator {
   private endpoints: Endpoints | undefined;
   private manager: Manager | undefined;
   private recorder: ClientEventRecorder | undefined;
-  private controller: DaemonSetsController | undefined;
   private leading = false;
   private stopping: Promise<void> | undefined;
 
@@ -184,7 +183,6 @@ export class Operator {
     });
     manager.add(controller);
     this.manager = manager;
-    this.controller = controller;
     this.metrics.watchDaemonSets(() => controller.daemonSets());
     logger.info({ namespace: this.options.namespace ?? '(all)' }, 'starting DaemonSet controller');
     await manager.start();
