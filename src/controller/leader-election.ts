@@ -2,7 +2,8 @@
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go's `tools/leaderelection` with a
  * LeaseLock, over the Client contract (in-process or HTTP).
  *
- * - Acquire: every `retryPeriodMs` × (1 + random × 1.2) (client-go's JitterFactor), get the Lease;
+ * - Acquire: every `retryPeriodMs` × (1 + random × 1.2) (client-go's JitterFactor) — while another
+ *   holder's lease is valid, every `retryPeriodMs` and at its expiry (see nextAttemptIn) — get the Lease;
  *   create it when absent; wait while another holder's lease is still valid; otherwise take it
  *   over with an update conditional on the resourceVersion read (a Conflict means another
  *   candidate won), counting `leaseTransitions` when the holder changes.
@@ -206,7 +207,7 @@ export class LeaderElector {
         await this.renew();
         break;
       }
-      await this.sleep(this.retryPeriodMs * (1 + this.random() * JITTER_FACTOR));
+      await this.sleep(this.nextAttemptIn());
       if (this.stopped) break;
     }
     // An attempt still in flight may yet take or keep the lease: give it a bounded chance to
@@ -392,6 +393,22 @@ export class LeaderElector {
 
   private holdsObserved(): boolean {
     return this.observed?.holderIdentity === this.options.identity;
+  }
+
+  /**
+   * When to try to acquire next. While another holder's lease is observed valid (everynode's
+   * change to client-go's jittered polling): every retry period without jitter, so the record is
+   * observed at most one period after its last renewal, and no later than the moment it expires —
+   * a standby then takes over at most leaseDuration + retryPeriod after the leader's last renewal.
+   * Otherwise client-go's jittered period (candidates racing for a free lease spread out).
+   */
+  private nextAttemptIn(): number {
+    const now = this.options.clock.now();
+    if (!this.observed?.holderIdentity || this.holdsObserved() || !this.observedValid(now)) {
+      return this.retryPeriodMs * (1 + this.random() * JITTER_FACTOR);
+    }
+    const expiresIn = this.observedTime + (this.observed.leaseDurationSeconds ?? 0) * 1000 - now;
+    return Math.max(1, Math.min(this.retryPeriodMs, expiresIn + 1));
   }
 
   /** The observed lease is valid for its own leaseDurationSeconds after we first saw it. */
