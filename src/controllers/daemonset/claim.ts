@@ -86,25 +86,43 @@ export async function claimObjects<T extends KubeObject>(
   const uid = ds.metadata?.uid ?? '';
   const namespace = ds.metadata?.namespace ?? '';
   const selector = labelSelectorAsSelector(ds.spec?.selector);
-  const deleting = Boolean(ds.metadata?.deletionTimestamp);
   const claimed: T[] = [];
+  const unmatched: T[] = [];
   for (const obj of informer.byIndex(CONTROLLER_UID_INDEX, uid)) {
     if (obj.metadata?.namespace !== namespace) continue;
-    if (selector.matches(obj.metadata?.labels)) {
-      claimed.push(obj);
-      continue;
-    }
-    if (deleting) continue;
-    await release(ctx, type, obj, uid);
+    if (selector.matches(obj.metadata?.labels)) claimed.push(obj);
+    else unmatched.push(obj);
   }
-  if (deleting) return claimed;
+  claimed.push(...(await releaseAndAdopt(ctx, ds, type, informer, gate, unmatched)));
+  return claimed;
+}
+
+/**
+ * The writing half of a claim: releases the owned objects whose labels no longer match, and adopts
+ * the orphans in the DaemonSet's namespace that match; returns the adopted objects. Nothing is
+ * written for a DaemonSet being deleted.
+ */
+export async function releaseAndAdopt<T extends KubeObject>(
+  ctx: DaemonSetContext,
+  ds: DaemonSet,
+  type: ResourceType<T>,
+  informer: Informer<T>,
+  gate: AdoptionGate,
+  unmatched: readonly T[],
+): Promise<T[]> {
+  if (ds.metadata?.deletionTimestamp) return [];
+  const uid = ds.metadata?.uid ?? '';
+  const namespace = ds.metadata?.namespace ?? '';
+  for (const obj of unmatched) await release(ctx, type, obj, uid);
+  const selector = labelSelectorAsSelector(ds.spec?.selector);
+  const adopted: T[] = [];
   for (const obj of informer.byIndex(ORPHAN_NAMESPACE_INDEX, namespace)) {
     if (obj.metadata?.deletionTimestamp || !selector.matches(obj.metadata?.labels)) continue;
     await gate.canAdopt();
-    const adopted = await adopt(ctx, type, obj, ds);
-    if (adopted) claimed.push(adopted);
+    const result = await adopt(ctx, type, obj, ds);
+    if (result) adopted.push(result);
   }
-  return claimed;
+  return adopted;
 }
 
 async function adopt<T extends KubeObject>(

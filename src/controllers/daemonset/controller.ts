@@ -24,7 +24,7 @@ import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../util/log.js';
 import { deepEqual } from '../../util/objects.js';
 import { Backoff } from './backoff.js';
-import { AdoptionGate, claimObjects, controllerRef, orphansByNamespace } from './claim.js';
+import { AdoptionGate, claimObjects, controllerRef, orphansByNamespace, releaseAndAdopt } from './claim.js';
 import type { DaemonSetContext } from './context.js';
 import {
   BURST_REPLICAS,
@@ -35,13 +35,15 @@ import {
 } from './context.js';
 import { ControllerExpectations } from './expectations.js';
 import { cleanupHistory, constructHistory } from './history.js';
-import { decideAll, failedPodsBackoffKey, groupPodsByNode } from './manage.js';
+import { decideAll, decideFromView, failedPodsBackoffKey, groupPodsByNode } from './manage.js';
 import { explainDaemonSet } from './explain.js';
 import type { NodeExplanation } from './explain.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { nodeShouldRunDaemonPod } from './placement.js';
 import { NodeDecisionReporter } from './node-events.js';
 import { updateDaemonSetStatus } from './status.js';
+import type { DaemonSetCounters } from './status.js';
+import { DaemonSetView, checkView } from './view.js';
 import { syncNodes } from './sync-nodes.js';
 import { rollingUpdate } from './update.js';
 import { isPodReady, isPodUpdated, templateGeneration } from './util.js';
@@ -117,6 +119,10 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly notBefore = new Map<string, number>();
   /** When each recently synced DaemonSet's last sync ended (for the shared pacing budget). */
   private readonly lastSyncEnd = new Map<string, number>();
+  /** Per DaemonSet UID: its incremental view and the selector it was built for. */
+  private readonly views = new Map<string, { readonly selector: string; readonly view: DaemonSetView }>();
+  /** Cross-check every view against the reference computation (EVERYNODE_CHECK_VIEWS=1, tests). */
+  private readonly checkView = process.env['EVERYNODE_CHECK_VIEWS'] === '1';
 
   constructor(private readonly options: DaemonSetsControllerOptions) {
     const { manager, clock } = options;
@@ -163,6 +169,11 @@ export class DaemonSetsController implements Controller, Reconciler {
       onDelete: (ds) => this.onDaemonSetDelete(ds),
     });
     this.podInformer.addHandlers({
+      onAdd: (p) => this.stagePod(undefined, p),
+      onUpdate: (o, p) => this.stagePod(o, p),
+      onDelete: (p) => this.stagePod(p, undefined),
+    });
+    this.podInformer.addHandlers({
       onAdd: (p) => this.onPodAdd(p),
       onUpdate: (o, p) => this.onPodUpdate(o, p),
       onDelete: (p) => this.onPodDelete(p),
@@ -170,6 +181,7 @@ export class DaemonSetsController implements Controller, Reconciler {
     this.nodeInformer.addHandlers({
       onAdd: (n) => {
         this.sortedNodes.put(n);
+        this.nodeChanged(n);
         this.onNodeAdd(n);
       },
       onUpdate: (o, n) => {
@@ -178,6 +190,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       },
       onDelete: (n) => {
         this.sortedNodes.remove(n);
+        this.nodeChanged(n);
         this.onNodeDelete(n);
       },
     });
@@ -266,6 +279,7 @@ export class DaemonSetsController implements Controller, Reconciler {
   private onDaemonSetDelete(ds: DaemonSet): void {
     const key = dsKey(ds);
     this.nodeReporter.forget(ds.metadata?.uid ?? '');
+    this.views.delete(ds.metadata?.uid ?? '');
     this.expectations.deleteExpectations(key);
     this.ctx.statusWrites.delete(key);
     this.notBefore.delete(key);
@@ -359,7 +373,9 @@ export class DaemonSetsController implements Controller, Reconciler {
 
   /** Only DaemonSets whose decision for this node changed are synced; heartbeats are ignored. */
   private onNodeUpdate(old: Node, cur: Node): void {
+    // A heartbeat cannot change a placement: the views keep the node's bits.
     if (shouldIgnoreNodeUpdate(old, cur)) return;
+    this.nodeChanged(cur);
     for (const ds of this.dsInformer.list()) {
       const a = nodeShouldRunDaemonPod(old, ds);
       const b = nodeShouldRunDaemonPod(cur, ds);
@@ -451,6 +467,37 @@ export class DaemonSetsController implements Controller, Reconciler {
     return groupPodsByNode(pods, includeDeletedTerminal);
   }
 
+  /** This DaemonSet's incremental view, built from the cache on first use (see view.ts). */
+  private viewFor(ds: DaemonSet): DaemonSetView {
+    const uid = ds.metadata?.uid ?? '';
+    const selector = JSON.stringify(ds.spec?.selector ?? {});
+    let entry = this.views.get(uid);
+    // The selector is immutable in apps/v1; a view is rebuilt should it change anyway.
+    if (!entry || entry.selector !== selector) {
+      const view = new DaemonSetView(
+        uid,
+        ds.metadata?.namespace ?? '',
+        labelSelectorAsSelector(ds.spec?.selector),
+        this.podInformer.byIndex(CONTROLLER_UID_INDEX, uid),
+      );
+      this.views.set(uid, (entry = { selector, view }));
+    }
+    return entry.view;
+  }
+
+  /** Stages a pod change in the views of its former and current owner. */
+  private stagePod(old: Pod | undefined, cur: Pod | undefined): void {
+    const oldUid = old ? controllerRef(old)?.uid : undefined;
+    const curUid = cur ? controllerRef(cur)?.uid : undefined;
+    if (old && oldUid !== undefined && oldUid !== curUid) this.views.get(oldUid)?.view.stagePod(old, false);
+    if (cur && curUid !== undefined) this.views.get(curUid)?.view.stagePod(cur, true);
+  }
+
+  private nodeChanged(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    for (const { view } of this.views.values()) view.nodeChanged(name);
+  }
+
   async syncDaemonSet(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const ds = this.dsInformer.get(namespace, name);
@@ -472,59 +519,72 @@ export class DaemonSetsController implements Controller, Reconciler {
 
     const ctx = this.ctx;
     const gate = new AdoptionGate(ctx, ds);
+    // The claim: the view holds the owned pods; release and adoption go through the API.
+    const view = this.viewFor(ds);
+    view.refreshPods();
+    const adopted = await releaseAndAdopt(
+      ctx,
+      ds,
+      resources.pods,
+      this.podInformer,
+      gate,
+      view.unmatchedPods(),
+    );
+    const claimedPods = (): Pod[] => {
+      const own = view.claimedPods();
+      if (adopted.length === 0) return own;
+      const names = new Set(own.map((p) => p.metadata?.name));
+      return [...own, ...adopted.filter((p) => !names.has(p.metadata?.name))];
+    };
+    // A sync that adopted pods takes the reference path (claimed list, every node): the view
+    // sees the adopted pods only once their update arrives. Otherwise the view answers.
+    const exact = adopted.length === 0;
+    let grouped: NodeToDaemonPods | undefined;
+    const podsByNode = (): NodeToDaemonPods =>
+      exact ? view.byNode : (grouped ??= groupPodsByNode(claimedPods(), false));
+    const history = await constructHistory(ctx, ds, gate, () => Promise.resolve(claimedPods()));
+    const hash = history.hash;
+    const gen = templateGeneration(ds);
     // Each phase reads the cache afresh once earlier phases wrote: as upstream, the rolling update
     // and the status see the pods manage() just created or deleted when the cache already does.
-    let claimed: Pod[] | undefined;
-    let claimedAt = -1;
-    const claimPods = async (): Promise<Pod[]> => {
-      if (!claimed) {
-        claimedAt = this.podInformer.version;
-        claimed = await claimObjects(ctx, ds, resources.pods, this.podInformer, gate);
-      }
-      return claimed;
+    const refresh = (): void => {
+      if (view.refreshPods()) grouped = undefined;
+      view.settle(ds, this.listNodes(), hash, gen, (n) => this.nodeInformer.get('', n));
+      if (this.checkView && exact) checkView(view, ds, this.listNodes(), hash, this.options.clock.now());
     };
-    // After writes the pods are claimed again, unless the cache has not changed since (in-process
-    // the new pods arrive only after this sync): the claim would see exactly the same pods.
-    const reclaim = (): void => {
-      if (this.podInformer.version !== claimedAt) claimed = undefined;
-    };
-    // Grouped once per claim: the phases only read it (the rolling update copies before adding).
-    let grouped: { pods: Pod[]; byNode: NodeToDaemonPods } | undefined;
-    const podsByNode = async (): Promise<NodeToDaemonPods> => {
-      const pods = await claimPods();
-      if (grouped?.pods !== pods) grouped = { pods, byNode: groupPodsByNode(pods, false) };
-      return grouped.byNode;
-    };
-    const history = await constructHistory(ctx, ds, gate, claimPods);
-    const hash = history.hash;
+    const counters = (): DaemonSetCounters | undefined => (exact ? view.counters() : undefined);
+    refresh();
 
     if (!this.expectations.satisfiedExpectations(key)) {
-      await updateDaemonSetStatus(ctx, ds, nodes, await podsByNode(), hash, false);
+      await updateDaemonSetStatus(ctx, ds, nodes, podsByNode(), hash, false, counters());
       return;
     }
 
     let manageError: unknown;
     try {
-      const nodeToDaemonPods = await podsByNode();
-      const decision = decideAll(ctx, ds, nodes, nodeToDaemonPods, hash);
-      this.nodeReporter.report(ds, nodes, decision.placements, nodeToDaemonPods);
+      const decision = exact
+        ? decideFromView(ctx, ds, nodes, view, hash)
+        : decideAll(ctx, ds, nodes, podsByNode(), hash);
+      this.nodeReporter.report(ds, nodes, decision.placements, podsByNode());
       await syncNodes(ctx, ds, decision.podsToDelete, decision.nodesNeedingPods, hash);
-      if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) reclaim();
+      if (decision.podsToDelete.length + decision.nodesNeedingPods.length > 0) refresh();
       if (this.expectations.satisfiedExpectations(key)) {
         // The rolling update only ever acts on outdated pods: none, nothing to plan.
         const type = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
-        if (type === 'RollingUpdate' && hasOutdatedPod(await claimPods(), hash, templateGeneration(ds))) {
-          if (await rollingUpdate(ctx, ds, nodes, await podsByNode(), hash)) reclaim();
+        const outdated = exact ? view.hasOutdatedPod() : hasOutdatedPod(claimedPods(), hash, gen);
+        if (type === 'RollingUpdate' && outdated) {
+          if (await rollingUpdate(ctx, ds, nodes, podsByNode(), hash)) refresh();
         }
       }
-      await cleanupHistory(ctx, ds, history, await claimPods());
+      await cleanupHistory(ctx, ds, history, () => Promise.resolve(claimedPods()));
     } catch (err) {
       manageError = err;
     }
 
     let statusError: unknown;
     try {
-      await updateDaemonSetStatus(ctx, ds, nodes, await podsByNode(), hash, true);
+      refresh();
+      await updateDaemonSetStatus(ctx, ds, nodes, podsByNode(), hash, true, counters());
     } catch (err) {
       statusError = err;
       if (manageError !== undefined)

@@ -64,7 +64,24 @@ export function revisionData(template: PodTemplateSpec | undefined): Record<stri
   return JSON.parse(canonicalJSON({ spec: { template: t } })) as Record<string, unknown>;
 }
 
+/**
+ * Canonical JSON per frozen (cached) object: every sync compares each revision with the template,
+ * and neither changes between syncs unless a new object replaces it.
+ */
+const canonicalMemo = new WeakMap<object, string>();
+
+function memoised(key: unknown, compute: () => string): string {
+  if (key === null || typeof key !== 'object' || !Object.isFrozen(key)) return compute();
+  let hit = canonicalMemo.get(key);
+  if (hit === undefined) canonicalMemo.set(key, (hit = compute()));
+  return hit;
+}
+
 /** Whether a revision's data equals what `template` would produce (byte-for-byte, as upstream's Match). */
 export function revisionMatches(data: unknown, template: PodTemplateSpec | undefined): boolean {
-  return canonicalJSON(data) === canonicalJSON(revisionData(template));
+  // The two memo entries are keyed by different objects (revision data, pod template).
+  return (
+    memoised(data, () => canonicalJSON(data)) ===
+    memoised(template, () => canonicalJSON(revisionData(template)))
+  );
 }

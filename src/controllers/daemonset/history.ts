@@ -195,13 +195,13 @@ export async function cleanupHistory(
   ctx: DaemonSetContext,
   ds: DaemonSet,
   history: History,
-  pods: readonly Pod[],
+  claimedPods: () => Promise<readonly Pod[]>,
 ): Promise<void> {
   const limit = ds.spec?.revisionHistoryLimit ?? 10;
   let toKill = history.old.length - limit;
   if (toKill <= 0) return;
   const live = new Set<string>();
-  for (const p of pods) {
+  for (const p of await claimedPods()) {
     const h = p.metadata?.labels?.[REVISION_HASH_LABEL];
     if (h) live.add(h);
   }

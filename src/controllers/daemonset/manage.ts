@@ -5,32 +5,23 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { getTargetNodeName } from '../../api/scheduling.js';
 import type { DaemonSetContext } from './context.js';
 import { dsKey } from './context.js';
 import { surgeCount } from './budget.js';
 import type { Placement } from './placement.js';
-import { placementsFor } from './placement.js';
+import { nodeShouldRunDaemonPod, placementsFor } from './placement.js';
+import type { DaemonSetView } from './view.js';
 import {
   REVISION_HASH_LABEL,
   comparePodsForKeep,
   isPodAvailable,
   isPodReady,
+  isSettled,
   isTerminalPod,
+  targetNode,
 } from './util.js';
 
 export type NodeToDaemonPods = Map<string, Pod[]>;
-
-/** Target node per cached (frozen) pod object: node affinity is scanned once per pod version. */
-const targetMemo = new WeakMap<Pod, string | null>();
-
-function targetNode(pod: Pod): string | undefined {
-  const hit = targetMemo.get(pod);
-  if (hit !== undefined) return hit ?? undefined;
-  const node = getTargetNodeName(pod);
-  if (Object.isFrozen(pod) && Object.isFrozen(pod.spec ?? {})) targetMemo.set(pod, node ?? null);
-  return node;
-}
 
 /**
  * Groups claimed pods by the node they are (or will be) on. Terminal pods that are being deleted
@@ -189,11 +180,6 @@ export function unscheduledPodsWithoutNode(
   return out;
 }
 
-/** A pod podsShouldBeOnNode keeps as it is when it is a node's only pod: not deleting, not terminal. */
-function isSettled(pod: Pod | undefined): boolean {
-  return pod !== undefined && !pod.metadata?.deletionTimestamp && !isTerminalPod(pod);
-}
-
 /** Every node's decision for one DaemonSet, in node order. */
 export function decideAll(
   ctx: DaemonSetContext,
@@ -224,4 +210,28 @@ export function decideAll(
   }
   ctx.logger.trace({ ds: dsKey(ds), create: nodesNeedingPods.length, delete: podsToDelete.length }, 'manage');
   return { nodesNeedingPods, podsToDelete, placements: vector };
+}
+
+/**
+ * decideAll from a {@link DaemonSetView}: the same decisions, but only the nodes the view marks
+ * unsettled are visited (an eligible node with its one settled pod never needs work).
+ */
+export function decideFromView(
+  ctx: DaemonSetContext,
+  ds: DaemonSet,
+  nodes: readonly Node[],
+  view: DaemonSetView,
+  hash: string,
+): ManageDecision {
+  const nodesNeedingPods: string[] = [];
+  const podsToDelete: Pod[] = [];
+  for (const node of view.unsettled(nodes)) {
+    const placement = nodeShouldRunDaemonPod(node, ds);
+    const d = podsShouldBeOnNode(ctx, node, placement, view.byNode, ds, hash);
+    nodesNeedingPods.push(...d.nodesNeedingPods);
+    podsToDelete.push(...d.podsToDelete);
+  }
+  podsToDelete.push(...view.podsWithoutNode());
+  ctx.logger.trace({ ds: dsKey(ds), create: nodesNeedingPods.length, delete: podsToDelete.length }, 'manage');
+  return { nodesNeedingPods, podsToDelete, placements: placementsFor(nodes, ds) };
 }

@@ -129,7 +129,10 @@ export async function storeDaemonSetStatus(
   }
 }
 
-/** updateDaemonSetStatus: compute, store, and re-check later while pods wait out minReadySeconds. */
+/**
+ * updateDaemonSetStatus: compute (or take `known` counters, kept incrementally, when they do not
+ * depend on the clock), store, and re-check later while pods wait out minReadySeconds.
+ */
 export async function updateDaemonSetStatus(
   ctx: DaemonSetContext,
   ds: DaemonSet,
@@ -137,10 +140,14 @@ export async function updateDaemonSetStatus(
   nodeToDaemonPods: NodeToDaemonPods,
   hash: string,
   updateObservedGen: boolean,
+  known?: DaemonSetCounters,
 ): Promise<DaemonSetCounters> {
-  const counters = computeStatus(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
-  await storeDaemonSetStatus(ctx, ds, counters, updateObservedGen);
   const minReady = ds.spec?.minReadySeconds ?? 0;
+  const counters =
+    known !== undefined && minReady <= 0
+      ? known
+      : computeStatus(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
+  await storeDaemonSetStatus(ctx, ds, counters, updateObservedGen);
   if (minReady > 0) {
     // Upstream re-checks after minReadySeconds when ready ≠ available. Surge pairs and rolling
     // updates also wait on pods the counters do not inspect (only the first pod per node counts),

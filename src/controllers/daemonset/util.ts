@@ -5,7 +5,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
-import { replaceDaemonSetPodNodeNameNodeAffinity } from '../../api/scheduling.js';
+import { getTargetNodeName, replaceDaemonSetPodNodeNameNodeAffinity } from '../../api/scheduling.js';
 import { parseTime } from '../../util/clock.js';
 import type { Mutable } from '../../util/objects.js';
 import { clone } from '../../util/objects.js';
@@ -156,4 +156,21 @@ export function comparePodsForKeep(a: Pod, b: Pod): number {
 
 export function isTerminalPod(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/** A pod podsShouldBeOnNode keeps as it is when it is a node's only pod: not deleting, not terminal. */
+export function isSettled(pod: Pod | undefined): boolean {
+  return pod !== undefined && !pod.metadata?.deletionTimestamp && !isTerminalPod(pod);
+}
+
+/** Target node per cached (frozen) pod object: node affinity is scanned once per pod version. */
+const targetMemo = new WeakMap<Pod, string | null>();
+
+/** The node a daemon pod is bound to or, unbound, targets through its node affinity. */
+export function targetNode(pod: Pod): string | undefined {
+  const hit = targetMemo.get(pod);
+  if (hit !== undefined) return hit ?? undefined;
+  const node = getTargetNodeName(pod);
+  if (Object.isFrozen(pod) && Object.isFrozen(pod.spec ?? {})) targetMemo.set(pod, node ?? null);
+  return node;
 }
