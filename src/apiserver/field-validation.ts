@@ -94,13 +94,21 @@ function resolve(schema: OpenApiSchema): OpenApiSchema {
   return s;
 }
 
+/** Shapes per schema object: every decoded field asks for one, and the schemas never change. */
+const shapes = new WeakMap<OpenApiSchema, Shape>();
+
 function shapeOf(schema: OpenApiSchema | undefined): Shape {
   if (!schema) return OPAQUE;
-  const s = resolve(schema);
-  if (s.properties) return { kind: 'struct', schema: s };
-  if (s.additionalProperties) return { kind: 'map', values: s.additionalProperties };
-  if (s.type === 'array' && s.items) return { kind: 'list', items: s.items };
-  return OPAQUE;
+  let shape = shapes.get(schema);
+  if (shape === undefined) {
+    const s = resolve(schema);
+    if (s.properties) shape = { kind: 'struct', schema: s };
+    else if (s.additionalProperties) shape = { kind: 'map', values: s.additionalProperties };
+    else if (s.type === 'array' && s.items) shape = { kind: 'list', items: s.items };
+    else shape = OPAQUE;
+    shapes.set(schema, shape);
+  }
+  return shape;
 }
 
 const kindShapes = new Map<string, Shape>();
@@ -384,6 +392,27 @@ function cannotBeHandled(type: ResourceType, doc: unknown, err: string): BadRequ
 }
 
 /**
+ * The common case, without the strict reader: a compact body as JSON.stringify writes it (what
+ * clients built on it send). A body equal to the re-serialisation of its parse has no repeated
+ * key (a repeated key would be missing from it); with no unknown field either, there is nothing
+ * to report. Undefined when the body is not such a document: the strict reader decides then.
+ */
+function decodeCompact(
+  type: ResourceType,
+  text: string,
+): { value: unknown; errors: StrictError[] } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!isObject(value) || JSON.stringify(value) !== text) return undefined;
+    const { object, unknown } = pruneUnknownFields(type, value);
+    return unknown.length === 0 ? { value: object, errors: [] } : undefined;
+  } catch {
+    // Not JSON, or too deep for the recursive walks: the strict reader and its fallback decide.
+    return undefined;
+  }
+}
+
+/**
  * Decodes a create (POST) or update (PUT) body of `type` under `directive`: syntax errors and
  * non-object bodies are 400s as before; unknown and duplicate fields fail `Strict` with a 400,
  * become warnings under `Warn`, and are dropped silently under `Ignore`. Unknown fields are never
@@ -396,7 +425,8 @@ export function decodeObject(
   directive: FieldValidation,
 ): DecodedObject {
   let decoded: { value: unknown; errors: StrictError[] } | undefined;
-  if (!yaml) {
+  if (!yaml) decoded = decodeCompact(type, body.toString('utf8'));
+  if (!yaml && decoded === undefined) {
     try {
       // Unknown fields are left out of the decoded value as they are reported.
       decoded = decodeJson(body.toString('utf8'), kindShape(type));
