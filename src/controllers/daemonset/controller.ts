@@ -45,7 +45,7 @@ import { updateDaemonSetStatus } from './status.js';
 import type { DaemonSetCounters } from './status.js';
 import { DaemonSetView, checkView } from './view.js';
 import { syncNodes } from './sync-nodes.js';
-import { rollingUpdate } from './update.js';
+import { planFromView, rollingUpdate } from './update.js';
 import { isPodReady, isPodUpdated, templateGeneration } from './util.js';
 
 export const BACKOFF_GC_INTERVAL_MS = 60_000;
@@ -573,7 +573,11 @@ export class DaemonSetsController implements Controller, Reconciler {
         const type = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
         const outdated = exact ? view.hasOutdatedPod() : hasOutdatedPod(claimedPods(), hash, gen);
         if (type === 'RollingUpdate' && outdated) {
-          if (await rollingUpdate(ctx, ds, nodes, podsByNode(), hash)) refresh();
+          const planned =
+            exact && view.canPlanRollingUpdate(ds)
+              ? planFromView(ds, view, this.listNodes(), hash)
+              : undefined;
+          if (await rollingUpdate(ctx, ds, nodes, podsByNode(), hash, planned)) refresh();
         }
       }
       await cleanupHistory(ctx, ds, history, () => Promise.resolve(claimedPods()));

@@ -11,7 +11,7 @@ import { budgets } from './budget.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { nodeShouldRunDaemonPod, placementPod, placementsFor } from './placement.js';
 import { syncNodes } from './sync-nodes.js';
-import { isPodAvailable, isPodUpdated, templateGeneration } from './util.js';
+import { isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
 
 /** updatedDesiredNodeCounts: the budgets plus desired, and empty entries for desired nodes without pods. */
 export function updatedDesiredNodeCounts(
@@ -149,15 +149,126 @@ export function planRollingUpdate(
   return { podsToDelete, nodesNeedingPods: [...allowedNew, ...candidateNew.slice(0, remaining)] };
 }
 
-/** rollingUpdate: plan, then act through syncNodes (expectations, slow start, burst). True if it wrote. */
+/**
+ * One node's part in the rolling-update plan, for both strategies, when availability does not
+ * depend on the clock (minReadySeconds 0): {@link planRollingUpdate}'s loop body as bits, so a
+ * {@link DaemonSetView} can keep the plan's counts and node sets per event. `present` is whether
+ * the plan visits the node at all (it has pods, or should run one).
+ */
+export const RU = {
+  /** Without surge: counts as unavailable. */
+  unavailable: 1 << 0,
+  /** Without surge: its old pod is unavailable and may go at once. */
+  deleteUnavailableOld: 1 << 1,
+  /** Without surge: its old, available pod is a candidate within the budget. */
+  candidateOld: 1 << 2,
+  /** With surge: counts against the surge budget. */
+  surging: 1 << 3,
+  /** With surge: counts as available. */
+  available: 1 << 4,
+  /** With surge: its old pod goes now (replacement available, or the node is no longer eligible). */
+  deleteOld: 1 << 5,
+  /** With surge: needs a new pod now (its old pod is unavailable). */
+  newNow: 1 << 6,
+  /** With surge: an available old pod on a node that should no longer run one. */
+  shouldNotRunOld: 1 << 7,
+  /** With surge: a candidate for a new pod within the surge budget. */
+  candidateNew: 1 << 8,
+} as const;
+
+export function rollingUpdateBits(
+  pods: readonly Pod[],
+  present: boolean,
+  shouldRun: boolean,
+  hash: string,
+  gen: number | undefined,
+): number {
+  if (!present) return 0;
+  const r = findUpdatedPodsOnNode(pods, hash, gen);
+  if (!r.ok) return RU.unavailable | RU.surging;
+  const avail = (p: Pod | undefined): boolean => p !== undefined && isPodReady(p);
+  let bits = 0;
+  // Without surge.
+  if (!r.oldPod) {
+    if (!avail(r.newPod)) bits |= RU.unavailable;
+  } else if (r.newPod) bits |= RU.unavailable;
+  else if (!avail(r.oldPod)) bits |= RU.unavailable | RU.deleteUnavailableOld;
+  else bits |= RU.candidateOld;
+  // With surge.
+  if (r.oldPod ? avail(r.oldPod) : avail(r.newPod)) bits |= RU.available;
+  if (!r.oldPod) return bits;
+  if (!r.newPod) {
+    if (!avail(r.oldPod)) bits |= shouldRun ? RU.newNow : RU.deleteOld;
+    else bits |= shouldRun ? RU.candidateNew : RU.shouldNotRunOld;
+  } else if (!avail(r.newPod)) bits |= RU.surging;
+  else bits |= RU.deleteOld;
+  return bits;
+}
+
+/** The old pod of a node the plan deletes from (see {@link rollingUpdateBits}). */
+function oldPodOn(pods: readonly Pod[] | undefined, hash: string, gen: number | undefined): Pod | undefined {
+  return findUpdatedPodsOnNode(pods ?? [], hash, gen).oldPod;
+}
+
+/**
+ * {@link planRollingUpdate} from a view's per-node bits (minReadySeconds 0, every node with pods
+ * in the cache): the same pods and nodes in the same order, without visiting every node. The
+ * candidates within a budget are the first ones in name order: the reference loop stops taking
+ * candidates once the running count reaches the budget, and then the final count leaves no
+ * room for any.
+ */
+export function planFromView(
+  ds: DaemonSet,
+  view: RollingUpdateSource,
+  nodes: readonly Node[],
+  hash: string,
+): RollingUpdatePlan {
+  const gen = templateGeneration(ds);
+  const desired = view.desiredCount();
+  const { maxSurge, maxUnavailable } = budgets(ds, desired);
+  const podsOn = (name: string): Pod | undefined => oldPodOn(view.byNode.get(name), hash, gen);
+  const defined = (p: Pod | undefined): p is Pod => p !== undefined;
+  if (maxSurge === 0) {
+    const unavailable = view.rollingCount(RU.unavailable);
+    const allowed = view.rollingNodes(RU.deleteUnavailableOld, nodes).map(podsOn);
+    const room = Math.max(0, maxUnavailable - unavailable);
+    const candidates = room > 0 ? view.rollingNodes(RU.candidateOld, nodes, room).map(podsOn) : [];
+    return { podsToDelete: [...allowed, ...candidates].filter(defined), nodesNeedingPods: [] };
+  }
+  const deletable = view.rollingCount(RU.available) - desired;
+  const room = Math.max(0, maxSurge - view.rollingCount(RU.surging));
+  const podsToDelete = view.rollingNodes(RU.deleteOld, nodes).map(podsOn);
+  if (deletable > 0)
+    podsToDelete.push(...view.rollingNodes(RU.shouldNotRunOld, nodes, deletable).map(podsOn));
+  return {
+    podsToDelete: podsToDelete.filter(defined),
+    nodesNeedingPods: [
+      ...view.rollingNodes(RU.newNow, nodes),
+      ...(room > 0 ? view.rollingNodes(RU.candidateNew, nodes, room) : []),
+    ],
+  };
+}
+
+/** What {@link planFromView} reads from a view. */
+export interface RollingUpdateSource {
+  readonly byNode: NodeToDaemonPods;
+  desiredCount(): number;
+  /** Nodes whose bits include `bit`. */
+  rollingCount(bit: number): number;
+  /** The names of the first `limit` nodes (name order) whose bits include `bit`. */
+  rollingNodes(bit: number, nodes: readonly Node[], limit?: number): string[];
+}
+
+/** rollingUpdate: plan (unless `planned` already), then act through syncNodes (expectations, slow start, burst). True if it wrote. */
 export async function rollingUpdate(
   ctx: DaemonSetContext,
   ds: DaemonSet,
   nodes: readonly Node[],
   nodeToDaemonPods: NodeToDaemonPods,
   hash: string,
+  planned?: RollingUpdatePlan,
 ): Promise<boolean> {
-  const plan = planRollingUpdate(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
+  const plan = planned ?? planRollingUpdate(ds, nodes, nodeToDaemonPods, hash, ctx.clock.now());
   if (plan.podsToDelete.length === 0 && plan.nodesNeedingPods.length === 0) return false;
   await syncNodes(ctx, ds, plan.podsToDelete, plan.nodesNeedingPods, hash);
   return true;

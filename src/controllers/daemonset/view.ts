@@ -22,6 +22,7 @@ import type { NodeToDaemonPods } from './manage.js';
 import { groupPodsByNode } from './manage.js';
 import { nodeShouldRunDaemonPod, placementsFor } from './placement.js';
 import { computeStatus } from './status.js';
+import { RU, planFromView, planRollingUpdate, rollingUpdateBits } from './update.js';
 import type { DaemonSetCounters } from './status.js';
 import {
   comparePodsForKeep,
@@ -69,6 +70,11 @@ export class DaemonSetView {
   private readonly dirty = new Set<string>();
   private readonly bits = new Map<string, number>();
   private readonly unsettledNodes = new Set<string>();
+  /** Per node, its rolling-update bits (RU in update.ts); per bit, how many nodes have it. */
+  private readonly rolling = new Map<string, number>();
+  private readonly rollingCounts = new Map<number, number>();
+  /** For the bits that name nodes to act on: the nodes. */
+  private readonly rollingSets = new Map<number, Set<string>>(ACTION_BITS.map((b) => [b, new Set<string>()]));
   private readonly missingNodes = new Set<string>();
   private desired = 0;
   private current = 0;
@@ -192,6 +198,9 @@ export class DaemonSetView {
       this.outdated = 0;
       for (const rec of this.records.values()) if (this.isOutdated(rec)) this.outdated++;
       this.bits.clear();
+      this.rolling.clear();
+      this.rollingCounts.clear();
+      for (const set of this.rollingSets.values()) set.clear();
       this.unsettledNodes.clear();
       this.missingNodes.clear();
       this.desired = this.current = this.misscheduled = this.ready = this.updated = 0;
@@ -206,6 +215,18 @@ export class DaemonSetView {
   }
 
   private recompute(name: string, node: Node | undefined, ds: DaemonSet): void {
+    const shouldRun = node !== undefined && nodeShouldRunDaemonPod(node, ds).shouldRun;
+    const pods = this.byNode.get(name);
+    this.recomputeRolling(
+      name,
+      rollingUpdateBits(
+        pods ?? [],
+        pods !== undefined || shouldRun,
+        shouldRun,
+        this.hash,
+        this.templateGeneration,
+      ),
+    );
     const before = this.bits.get(name) ?? 0;
     const after = this.nodeBits(name, node, ds);
     if (before === after) return;
@@ -221,6 +242,22 @@ export class DaemonSetView {
     else this.unsettledNodes.delete(name);
     if (after & MISSING) this.missingNodes.add(name);
     else this.missingNodes.delete(name);
+  }
+
+  private recomputeRolling(name: string, after: number): void {
+    const before = this.rolling.get(name) ?? 0;
+    if (before === after) return;
+    if (after === 0) this.rolling.delete(name);
+    else this.rolling.set(name, after);
+    for (let bit = 1; bit <= (before | after); bit <<= 1) {
+      const was = (before & bit) !== 0;
+      const is = (after & bit) !== 0;
+      if (was === is) continue;
+      this.rollingCounts.set(bit, (this.rollingCounts.get(bit) ?? 0) + (is ? 1 : -1));
+      const set = this.rollingSets.get(bit);
+      if (is) set?.add(name);
+      else set?.delete(name);
+    }
   }
 
   /** computeStatus and decideAll's per-node rules, for one node. */
@@ -258,17 +295,32 @@ export class DaemonSetView {
 
   /** Nodes (in the cache) where manage() may have work, in name order. */
   unsettled(nodes: readonly Node[]): Node[] {
-    if (this.unsettledNodes.size === 0) return [];
-    // Few nodes: sort their names; many: filter the sorted node list.
-    if (this.unsettledNodes.size * 8 < nodes.length) {
-      const out: Node[] = [];
-      for (const name of [...this.unsettledNodes].sort()) {
-        const node = nodes[indexOf(nodes, name)];
-        if (node?.metadata?.name === name) out.push(node);
-      }
-      return out;
+    const out: Node[] = [];
+    for (const name of inNameOrder(this.unsettledNodes, nodes)) {
+      const node = nodes[indexOf(nodes, name)];
+      if (node?.metadata?.name === name) out.push(node);
     }
-    return nodes.filter((n) => this.unsettledNodes.has(n.metadata?.name ?? ''));
+    return out;
+  }
+
+  /**
+   * Whether {@link planFromView} may plan the rolling update: availability must not depend on
+   * the clock, and every node with pods must be in the cache (the bits know nothing of others).
+   */
+  canPlanRollingUpdate(ds: DaemonSet): boolean {
+    return (ds.spec?.minReadySeconds ?? 0) <= 0 && this.missingNodes.size === 0;
+  }
+
+  desiredCount(): number {
+    return this.desired;
+  }
+
+  rollingCount(bit: number): number {
+    return this.rollingCounts.get(bit) ?? 0;
+  }
+
+  rollingNodes(bit: number, nodes: readonly Node[], limit = Infinity): string[] {
+    return inNameOrder(this.rollingSets.get(bit) ?? new Set<string>(), nodes, limit);
   }
 
   /** Unbound pods that target nodes no longer in the cache (unscheduledPodsWithoutNode). */
@@ -279,6 +331,32 @@ export class DaemonSetView {
     }
     return out;
   }
+}
+
+/** The bits of RU that name nodes to act on (the others are only counted). */
+const ACTION_BITS = [
+  RU.deleteUnavailableOld,
+  RU.candidateOld,
+  RU.deleteOld,
+  RU.newNow,
+  RU.shouldNotRunOld,
+  RU.candidateNew,
+];
+
+/**
+ * The first `limit` names of `set` in name order, `nodes` being the name-sorted node list: a few
+ * names are sorted, many are picked out of the list (a name not in the list is left out then).
+ */
+function inNameOrder(set: ReadonlySet<string>, nodes: readonly Node[], limit = Infinity): string[] {
+  if (set.size === 0 || limit <= 0) return [];
+  if (set.size * 8 < nodes.length) return [...set].sort().slice(0, limit);
+  const out: string[] = [];
+  for (const node of nodes) {
+    if (out.length >= limit) break;
+    const name = node.metadata?.name ?? '';
+    if (set.has(name)) out.push(name);
+  }
+  return out;
 }
 
 /** Binary search in a name-sorted node list: the index where `name` is or would be. */
@@ -341,6 +419,26 @@ export function checkView(
     .some((p) => !p.metadata?.deletionTimestamp && !isPodUpdated(p, hash, templateGenerationOf(ds)));
   if (outdated !== view.hasOutdatedPod())
     problems.push(`outdated: view ${view.hasOutdatedPod()}, reference ${outdated}`);
+  if (
+    (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' &&
+    view.canPlanRollingUpdate(ds)
+  ) {
+    const podNames = (pods: readonly Pod[]): string => pods.map((p) => p.metadata?.name ?? '').join(',');
+    try {
+      const want = planRollingUpdate(ds, nodes, reference, hash, now);
+      const got = planFromView(ds, view, nodes, hash);
+      if (podNames(want.podsToDelete) !== podNames(got.podsToDelete))
+        problems.push(
+          `rolling update deletes: view [${podNames(got.podsToDelete)}], reference [${podNames(want.podsToDelete)}]`,
+        );
+      if (want.nodesNeedingPods.join(',') !== got.nodesNeedingPods.join(','))
+        problems.push(
+          `rolling update creates: view [${got.nodesNeedingPods.join(',')}], reference [${want.nodesNeedingPods.join(',')}]`,
+        );
+    } catch {
+      // An invalid budget: both paths throw the same error.
+    }
+  }
   if (problems.length > 0) {
     const err = new Error(
       `DaemonSet view of ${ds.metadata?.namespace ?? ''}/${ds.metadata?.name ?? ''} is wrong:\n  ${problems.join('\n  ')}`,
