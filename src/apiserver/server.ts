@@ -703,7 +703,7 @@ export class ApiServer {
         tableContentType(),
       );
     }
-    return this.json(res, code, obj);
+    return this.text(res, code, objectJson(obj));
   }
 
   private watch(res: ServerResponse, p: ResourcePath, accept: AcceptInfo, q: QueryOptions): void {
@@ -731,7 +731,8 @@ export class ApiServer {
       let object: unknown = ev.object;
       if (accept.table && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR')
         object = toTable(p.type.kind, this.printable(p, [ev.object]), tableOpts);
-      res.write(`${JSON.stringify({ type: ev.type, object })}\n`);
+      const json = object === ev.object ? objectJson(ev.object) : JSON.stringify(object);
+      res.write(`{"type":${JSON.stringify(ev.type)},"object":${json}}\n`);
       if (res.writableLength > maxBacklog) close();
     };
     try {
@@ -765,7 +766,10 @@ export class ApiServer {
   }
 
   private json(res: ServerResponse, code: number, body: unknown, contentType = JSON_TYPE): void {
-    const text = JSON.stringify(body);
+    this.text(res, code, JSON.stringify(body), contentType);
+  }
+
+  private text(res: ServerResponse, code: number, text: string, contentType = JSON_TYPE): void {
     res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -780,6 +784,28 @@ export class ApiServer {
     const status = toStatus(err);
     this.json(res, status.code ?? 500, status);
   }
+}
+
+/**
+ * JSON text of the objects serialised last: a written object goes out in the response and in
+ * the event of every watch over HTTP, usually within a few milliseconds. Only frozen (stored)
+ * objects are remembered, a bounded number of them, so a cached text can never be stale.
+ */
+const recentJson = new Map<object, string>();
+const RECENT_JSON_ENTRIES = 1024;
+
+function objectJson(obj: object): string {
+  if (!Object.isFrozen(obj)) return JSON.stringify(obj);
+  let text = recentJson.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(obj);
+    recentJson.set(obj, text);
+    if (recentJson.size > RECENT_JSON_ENTRIES) {
+      const oldest = recentJson.keys().next();
+      if (!oldest.done) recentJson.delete(oldest.value);
+    }
+  }
+  return text;
 }
 
 /** The `fieldManager` query parameter, else the user agent's product name (upstream's default). */
