@@ -240,7 +240,9 @@ class RequirementsSelector implements Selector {
   }
 
   matches(labels: Labels | undefined): boolean {
-    return this.requirements.every((r) => requirementMatches(r, labels));
+    // A loop, not every(): watches with selectors test each change against it.
+    for (const r of this.requirements) if (!requirementMatches(r, labels)) return false;
+    return true;
   }
 
   isEverything(): boolean {

@@ -4,8 +4,6 @@
  */
 
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const dns1123LabelRe = new RegExp(`^${dns1123LabelFmt}$`);
-const dns1123SubdomainRe = new RegExp(`^${dns1123LabelFmt}(\\.${dns1123LabelFmt})*$`);
 const qualifiedNameRe = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const labelValueRe = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -14,17 +12,63 @@ export const DNS1123SubdomainMaxLength = 253;
 export const LabelValueMaxLength = 63;
 export const QualifiedNameMaxLength = 63;
 
+/**
+ * Label keys and values already found valid. Every object repeats the same keys and values
+ * (labels, toleration keys), so most checks are a lookup. Only valid values are kept (an invalid
+ * one is rare and gets its messages built afresh); each set is bounded. Names are mostly unique
+ * (generated pod and event names): they are checked by {@link dns1123Labels} instead.
+ */
+const VALID_CACHE_ENTRIES = 10_000;
+const validQualifiedNames = new Set<string>();
+const validLabelValues = new Set<string>();
+
+function rememberValid(set: Set<string>, value: string, errs: readonly string[]): void {
+  if (errs.length > 0) return;
+  if (set.size >= VALID_CACHE_ENTRIES) set.clear();
+  set.add(value);
+}
+
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
   let s = `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(' or ')}`;
   s += `, regex used for validation is '${fmt}')`;
   return s;
 }
 
+/** a-z or 0-9. */
+function isLowerAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+}
+
+/**
+ * `^${dns1123LabelFmt}$` (with `dots`: `^${dns1123LabelFmt}(\.${dns1123LabelFmt})*$`) as a scan
+ * of the characters: every object name is checked on every write, and the regular expression's
+ * backtracking made that several times slower. Equivalent: labels of `[-a-z0-9]` that start and
+ * end alphanumeric, separated by single dots.
+ */
+function dns1123Labels(value: string, dots: boolean): boolean {
+  if (value.length === 0) return false;
+  let start = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isLowerAlnum(c)) {
+      start = false;
+    } else if (c === 45 /* - */) {
+      if (start) return false;
+    } else if (c === 46 /* . */ && dots) {
+      if (start || value.charCodeAt(i - 1) === 45) return false;
+      start = true;
+    } else {
+      return false;
+    }
+  }
+  return !start && value.charCodeAt(value.length - 1) !== 45;
+}
+
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > DNS1123LabelMaxLength)
     errs.push(`must be no more than ${DNS1123LabelMaxLength} characters`);
-  if (!dns1123LabelRe.test(value))
+  if (!dns1123Labels(value, false))
     errs.push(
       regexError(
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
@@ -40,7 +84,7 @@ export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > DNS1123SubdomainMaxLength)
     errs.push(`must be no more than ${DNS1123SubdomainMaxLength} characters`);
-  if (!dns1123SubdomainRe.test(value))
+  if (!dns1123Labels(value, true))
     errs.push(
       regexError(
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
@@ -53,6 +97,7 @@ export function isDNS1123Subdomain(value: string): string[] {
 
 /** A label or annotation key: optional DNS-subdomain prefix and `/`, then a name of ≤63 characters. */
 export function isQualifiedName(value: string): string[] {
+  if (validQualifiedNames.has(value)) return [];
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -88,10 +133,12 @@ export function isQualifiedName(value: string): string[] {
           '123-abc',
         ),
     );
+  rememberValid(validQualifiedNames, value, errs);
   return errs;
 }
 
 export function isValidLabelValue(value: string): string[] {
+  if (validLabelValues.has(value)) return [];
   const errs: string[] = [];
   if (value.length > LabelValueMaxLength) errs.push(`must be no more than ${LabelValueMaxLength} characters`);
   if (!labelValueRe.test(value))
@@ -104,5 +151,6 @@ export function isValidLabelValue(value: string): string[] {
         '12345',
       ),
     );
+  rememberValid(validLabelValues, value, errs);
   return errs;
 }

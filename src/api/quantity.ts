@@ -184,6 +184,10 @@ function canonicalString(nanos: bigint, format: QuantityFormat): string {
   return `${mantissa}${decimalSuffixByExponent.get(exponent) ?? ''}`;
 }
 
+/** Spellings parsed so far (successes only: a malformed one throws a fresh error each time). */
+const parsed = new Map<string, Quantity>();
+const PARSED_CACHE_ENTRIES = 4096;
+
 /** An immutable resource quantity. Create with {@link parseQuantity}, {@link quantityFromInt}, {@link quantityFromMilli}. */
 export class Quantity {
   /** The exact value in nano-units (10^-9). */
@@ -200,6 +204,18 @@ export class Quantity {
 
   /** See {@link parseQuantity}. */
   static parse(str: string): Quantity {
+    // Quantities are immutable and the same few spellings recur on every pod (`100m`, `200Mi`):
+    // each is parsed once.
+    let q = parsed.get(str);
+    if (q === undefined) {
+      q = Quantity.parseUncached(str);
+      if (parsed.size >= PARSED_CACHE_ENTRIES) parsed.clear();
+      parsed.set(str, q);
+    }
+    return q;
+  }
+
+  private static parseUncached(str: string): Quantity {
     if (str === '') throw new QuantityParseError(QUANTITY_FORMAT_ERROR);
     if (str === '0') return new Quantity(0n, 'DecimalSI', '0');
     const s = scan(str);

@@ -78,17 +78,21 @@ function parseTerm(term: NodeSelectorTerm, path: string): ParsedTerm {
   });
   const fields: FieldTerm[] = [];
   fieldReqs.forEach((req, j) => {
+    const supported = req.operator === 'In' || req.operator === 'NotIn';
+    if (supported && req.values?.length === 1) {
+      fields.push({ key: req.key, equal: req.operator === 'In', value: req.values[0] ?? '' });
+      return;
+    }
+    // The path only names errors: built when there is one (every scheduling attempt parses terms).
     const p = `${path}.matchFields[${j}]`;
-    if (req.operator !== 'In' && req.operator !== 'NotIn') {
+    if (!supported) {
       errors.push(fieldErrorString(fieldErrors.notSupported(`${p}.operator`, req.operator, ['In', 'NotIn'])));
-    } else if (req.values?.length !== 1) {
+    } else {
       const shown =
         req.values === undefined
           ? '[]string(nil)'
           : `[]string{${req.values.map((v) => JSON.stringify(v)).join(', ')}}`;
       errors.push(`${p}.values: Invalid value: ${shown}: must have one element`);
-    } else {
-      fields.push({ key: req.key, equal: req.operator === 'In', value: req.values[0] ?? '' });
     }
   });
   return errors.length > 0 ? { kind: 'invalid', errors } : { kind: 'ok', expressions, fields };

@@ -19,8 +19,8 @@ import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
+import type { Mutable } from '../util/objects.js';
 import type { Client } from './types.js';
-import { BucketRateLimiter } from './rate-limiter.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -51,8 +51,15 @@ export const COMBINED_PREFIX = '(combined from similar events): ';
 const CACHE_ENTRIES = 4096;
 
 interface Similar {
-  readonly messages: Set<string>;
+  /** The distinct messages in insertion order; a lone message is kept without a Set. */
+  messages: string | Set<string>;
   lastSeen: number;
+}
+
+/** The spam filter's token bucket of one object (flowcontrol's TryAccept arithmetic). */
+interface SpamBucket {
+  tokens: number;
+  last: number;
 }
 
 interface Aggregate {
@@ -64,55 +71,69 @@ interface Aggregate {
   message: string;
 }
 
+/** The reference an Event's `involvedObject` holds: the non-empty identifying fields, in this order. */
 export function referenceTo(obj: KubeObject): ObjectReference {
   const m = obj.metadata ?? {};
-  return {
-    ...(obj.kind ? { kind: obj.kind } : {}),
-    ...(m.namespace ? { namespace: m.namespace } : {}),
-    ...(m.name ? { name: m.name } : {}),
-    ...(m.uid ? { uid: m.uid } : {}),
-    ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}),
-    ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-  };
+  // Assigned one by one (not spread from conditionals): this runs for every event recorded.
+  const ref: Mutable<ObjectReference> = {};
+  if (obj.kind) ref.kind = obj.kind;
+  if (m.namespace) ref.namespace = m.namespace;
+  if (m.name) ref.name = m.name;
+  if (m.uid) ref.uid = m.uid;
+  if (obj.apiVersion) ref.apiVersion = obj.apiVersion;
+  if (m.resourceVersion) ref.resourceVersion = m.resourceVersion;
+  return ref;
 }
+
+/** Separates the parts of the correlator's cache keys. */
+const SEP = '\u0000';
 
 export class ClientEventRecorder implements EventRecorder {
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly similar = new Map<string, Similar>();
-  private readonly spam = new Map<string, BucketRateLimiter<undefined>>();
+  private readonly spam = new Map<string, SpamBucket>();
+  /**
+   * The spam map's keys in insertion order, from `spamHead` on: the oldest is evicted first. Kept
+   * beside the map because finding a Map's first key after many deletions walks every deleted
+   * slot before it (microseconds per event once the cache is full).
+   */
+  private spamOrder: string[] = [];
+  private spamHead = 0;
   private chain: Promise<void> = Promise.resolve();
   private pendingWrites = 0;
   private seq = 0;
+  private readonly source: Event['source'];
 
-  constructor(private readonly options: EventRecorderOptions) {}
+  constructor(private readonly options: EventRecorderOptions) {
+    this.source = { component: options.component, ...(options.host ? { host: options.host } : {}) };
+  }
 
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
-    const ref = referenceTo(obj);
     const now = this.options.clock.now();
     const window = this.options.aggregationWindowMs ?? 10 * 60_000;
-    const objectKey = [
-      this.options.component,
-      this.options.host ?? '',
-      ref.kind,
-      ref.namespace,
-      ref.name,
-      ref.uid,
-      ref.apiVersion,
-    ].join('\u0000');
-    if (!this.allow(objectKey)) return;
+    // client-go keys by source, object, type, reason (and message); the source is this
+    // recorder's for every key, so the keys leave it out. Every part as referenceTo reads it.
+    const m = obj.metadata ?? {};
+    const objectKey = `${obj.kind || ''}${SEP}${m.namespace || ''}${SEP}${m.name || ''}${SEP}${m.uid || ''}${SEP}${obj.apiVersion || ''}`;
+    if (!this.allow(objectKey, now)) return;
     // Similar events (same object, type and reason, other messages) are combined from the 10th on.
-    const similarKey = [objectKey, type, reason].join('\u0000');
+    const similarKey = `${objectKey}${SEP}${type}${SEP}${reason}`;
     let similar = this.similar.get(similarKey);
     if (!similar || now - similar.lastSeen > window) {
-      similar = { messages: new Set(), lastSeen: now };
+      similar = { messages: message, lastSeen: now };
       this.similar.set(similarKey, similar);
     }
     similar.lastSeen = now;
-    similar.messages.add(message);
-    let key = [similarKey, message].join('\u0000');
-    if (similar.messages.size >= MAX_SIMILAR_EVENTS) {
-      const any = similar.messages.values().next().value;
-      if (any !== undefined) similar.messages.delete(any);
+    let messages = similar.messages;
+    if (typeof messages === 'string') {
+      if (messages !== message) similar.messages = messages = new Set([messages, message]);
+    } else {
+      messages.add(message);
+    }
+    let key = `${similarKey}${SEP}${message}`;
+    if (typeof messages !== 'string' && messages.size >= MAX_SIMILAR_EVENTS) {
+      const any = messages.values().next().value;
+      if (any !== undefined) messages.delete(any);
       key = similarKey;
       message = `${COMBINED_PREFIX}${message}`;
     }
@@ -126,6 +147,7 @@ export class ClientEventRecorder implements EventRecorder {
       this.enqueue(() => this.bump(agg, timestamp));
       return;
     }
+    const ref = referenceTo(obj);
     const namespace = ref.namespace ?? 'default';
     // Upstream names events `<object>.<unix nanoseconds in hex>`; we count nanoseconds within the ms.
     const name = `${ref.name ?? 'unknown'}.${(BigInt(now) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`;
@@ -150,10 +172,7 @@ export class ClientEventRecorder implements EventRecorder {
       count: 1,
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
-      source: {
-        component: this.options.component,
-        ...(this.options.host ? { host: this.options.host } : {}),
-      },
+      source: { ...this.source },
       reportingComponent: this.options.component,
       reportingInstance: this.options.host ?? '',
     };
@@ -162,7 +181,7 @@ export class ClientEventRecorder implements EventRecorder {
       for (let attempt = 0; ; attempt++) {
         try {
           const eventName = attempt === 0 ? name : `${name}${attempt}`;
-          const named = { ...event, metadata: { name: eventName, namespace } };
+          const named = attempt === 0 ? event : { ...event, metadata: { name: eventName, namespace } };
           await this.options.client.create(resources.events, named);
           created.name = eventName;
           return;
@@ -180,12 +199,18 @@ export class ClientEventRecorder implements EventRecorder {
 
   private enqueue(write: () => Promise<void>): void {
     this.pendingWrites++;
-    this.chain = this.chain
-      .then(write)
-      .catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'event write failed'))
-      .finally(() => {
-        this.pendingWrites--;
-      });
+    this.chain = this.chain.then(() => this.write(write));
+  }
+
+  /** Runs one queued write; its failure is logged and never breaks the chain. */
+  private async write(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.options.logger.warn({ err: errorMessage(err) }, 'event write failed');
+    } finally {
+      this.pendingWrites--;
+    }
   }
 
   private async bump(agg: Aggregate, timestamp: string): Promise<void> {
@@ -200,19 +225,30 @@ export class ClientEventRecorder implements EventRecorder {
     }
   }
 
-  /** The spam filter: a token per event from the object's bucket, or the event is dropped. */
-  private allow(objectKey: string): boolean {
+  /**
+   * The spam filter: a token per event from the object's bucket, or the event is dropped. A new
+   * bucket is full; it refills at `spamQps` up to `spamBurst` (a BucketRateLimiter's TryAccept,
+   * inline: one bucket per object recorded about, so it is kept small).
+   */
+  private allow(objectKey: string, now: number): boolean {
+    const burst = this.options.spamBurst ?? SPAM_BURST;
     let bucket = this.spam.get(objectKey);
     if (!bucket) {
-      bucket = new BucketRateLimiter<undefined>(
-        this.options.clock,
-        this.options.spamQps ?? SPAM_QPS,
-        this.options.spamBurst ?? SPAM_BURST,
-      );
+      bucket = { tokens: burst, last: now };
       this.spam.set(objectKey, bucket);
-      if (this.spam.size > CACHE_ENTRIES) this.spam.delete(this.spam.keys().next().value ?? objectKey);
+      this.spamOrder.push(objectKey);
+      if (this.spam.size > CACHE_ENTRIES) this.spam.delete(this.spamOrder[this.spamHead++] ?? objectKey);
+      if (this.spamHead > CACHE_ENTRIES && this.spamHead * 2 > this.spamOrder.length) {
+        this.spamOrder = this.spamOrder.slice(this.spamHead);
+        this.spamHead = 0;
+      }
     }
-    return bucket.tryAccept();
+    const qps = this.options.spamQps ?? SPAM_QPS;
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.last) / 1000) * qps);
+    bucket.last = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   /**
@@ -222,7 +258,10 @@ export class ClientEventRecorder implements EventRecorder {
   private gc(now: number, window: number): void {
     const caches: Array<Map<string, { readonly lastSeen: number }>> = [this.aggregates, this.similar];
     for (const cache of caches) {
-      for (const [k, v] of cache) if (now - v.lastSeen > window) cache.delete(k);
+      // forEach, not for…of over entries: no [key, value] array per entry on every sweep.
+      cache.forEach((v, k) => {
+        if (now - v.lastSeen > window) cache.delete(k);
+      });
       for (const k of cache.keys()) {
         if (cache.size <= CACHE_ENTRIES * 0.9) break;
         cache.delete(k);

@@ -85,7 +85,8 @@ export class WorkQueue<K = string> implements InFlightWork {
     if (this.shuttingDown || this.dirty.has(item)) return;
     this.metrics?.add(this.name);
     this.dirty.add(item);
-    this.addedAt.set(item, this.clock.now());
+    // Only the queue-duration metric reads it: a queue without metrics skips the clock and map.
+    if (this.metrics) this.addedAt.set(item, this.clock.now());
     if (this.processing.has(item)) return;
     this.push(item);
   }
@@ -187,9 +188,11 @@ export class WorkQueue<K = string> implements InFlightWork {
     this.processing.add(item);
     this.dirty.delete(item);
     const now = this.clock.now();
-    const added = this.addedAt.get(item);
-    if (added !== undefined) this.metrics?.queueDuration(this.name, (now - added) / 1000);
-    this.addedAt.delete(item);
+    if (this.metrics) {
+      const added = this.addedAt.get(item);
+      if (added !== undefined) this.metrics.queueDuration(this.name, (now - added) / 1000);
+      this.addedAt.delete(item);
+    }
     this.startedAt.set(item, now);
   }
 }

@@ -4,7 +4,7 @@
  * and moves bound pods through the stages of its profile. Nothing here is specific to a node
  * count: state is per object, timers are on the injected clock.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Container, Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { resources, objectKey } from '../api/resources.js';
@@ -29,8 +29,8 @@ import {
   parseResourceAnnotation,
 } from './annotations.js';
 import type { KubeletProfile } from './profiles.js';
-import type { DelaySpec, Stage, Vars } from './stage.js';
-import { firstMatchingStage, mergeStatus, render } from './stage.js';
+import type { CompiledStage, DelaySpec, Vars } from './stage.js';
+import { CompiledStages, mergeStatus } from './stage.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
@@ -59,34 +59,84 @@ interface Pending {
 
 const POD_NODE_INDEX = 'nodeName';
 
-/** Digests for simulated IDs; the same inputs recur (images, node UIDs), so they are cached. */
+/**
+ * Full SHA-256 digests for simulated IDs, by input: the same inputs recur (images, node UIDs), so
+ * they are cached; an ID of any length is a prefix of the one digest.
+ */
 const digests = new Map<string, string>();
 
 function hash(s: string, len = 12): string {
-  const key = `${len}:${s}`;
-  let d = digests.get(key);
+  let d = digests.get(s);
   if (d === undefined) {
     if (digests.size >= 50_000) digests.clear();
-    d = createHash('sha256').update(s).digest('hex').slice(0, len);
-    digests.set(key, d);
+    d = sha256(s);
+    digests.set(s, d);
   }
-  return d;
+  return d.slice(0, len);
+}
+
+/** The simulated image digest reference of an image (a pure function of its name: cached). */
+const imageIDs = new Map<string, string>();
+
+function imageID(image: string): string {
+  let id = imageIDs.get(image);
+  if (id === undefined) {
+    id = `docker.io/library/${image.split(':')[0] ?? ''}@sha256:${hash(image, 64)}`;
+    if (imageIDs.size >= 10_000) imageIDs.clear();
+    imageIDs.set(image, id);
+  }
+  return id;
+}
+
+function sha256(s: string): string {
+  return digest('sha256', s, 'hex');
 }
 
 /** The parts of a node's template variables that depend only on the node object (not the time). */
 const nodeVarsMemo = new WeakMap<Node, Vars>();
 
+interface ContainerFacts {
+  readonly hasProbe: boolean;
+  readonly unreadyMessage: string;
+}
+
+/** What the pod variables need from the containers, in one pass (every pod event asks). */
+function containerFacts(containers: readonly Container[]): ContainerFacts {
+  let hasProbe = false;
+  let names = '';
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as Container;
+    if (c.readinessProbe !== undefined) hasProbe = true;
+    // As Array.prototype.join: a missing name is empty.
+    names += `${i > 0 ? ' ' : ''}${(c.name as string | null | undefined) ?? ''}`;
+  }
+  return { hasProbe, unreadyMessage: `containers with unready status: [${names}]` };
+}
+
+/** A stage due at once runs on the next turn of the loop; cancelling it before then skips it. */
+class ImmediateHandle implements TimerHandle {
+  cancelled = false;
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
+
 function readyStatus(
   conditions: ReadonlyArray<{ type?: string; status?: string }> | undefined,
 ): string | undefined {
-  return conditions?.find((c) => c.type === 'Ready')?.status;
+  for (const c of conditions ?? []) if (c.type === 'Ready') return c.status;
+  return undefined;
 }
 
 export class SimulatedKubelet implements Controller {
   readonly name = 'kubelet';
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
-  private readonly pending = new Map<string, Pending>();
+  /** Stages due, per resource, by the informer's key of the object (`namespace/name` or name). */
+  private readonly pending: Readonly<Record<'Pod' | 'Node', Map<string, Pending>>> = {
+    Pod: new Map(),
+    Node: new Map(),
+  };
   private readonly heartbeats = new Map<string, TimerHandle>();
   private readonly lastStatusReport = new Map<string, number>();
   private readonly nodeIndex = new Map<string, number>();
@@ -94,16 +144,19 @@ export class SimulatedKubelet implements Controller {
   private nextNodeIndex = 0;
   private running = false;
   private readonly random: () => number;
+  private readonly stages: CompiledStages;
+  private readonly recorders = new Map<string, EventRecorder>();
   private inflight = new Set<Promise<void>>();
 
   constructor(private readonly options: KubeletOptions) {
     this.random = options.random ?? Math.random;
+    this.stages = new CompiledStages(options.profile.stages);
     this.pods = options.manager.informers.informer(resources.pods, { [POD_NODE_INDEX]: byNodeName });
     this.nodes = options.manager.informers.informer(resources.nodes);
     this.pods.addHandlers({
       onAdd: (p) => this.evaluatePod(p),
       onUpdate: (_o, p) => this.evaluatePod(p),
-      onDelete: (p) => this.cancel(`Pod/${objectKey(p)}`),
+      onDelete: (p) => this.cancel('Pod', objectKey(p)),
     });
     this.nodes.addHandlers({
       onAdd: (n) => this.onNode(n),
@@ -119,9 +172,10 @@ export class SimulatedKubelet implements Controller {
       },
       onDelete: (n) => {
         const name = n.metadata?.name ?? '';
-        this.cancel(`Node/${name}`);
+        this.cancel('Node', name);
         this.heartbeats.get(name)?.cancel();
         this.heartbeats.delete(name);
+        this.recorders.delete(name);
       },
     });
   }
@@ -134,8 +188,10 @@ export class SimulatedKubelet implements Controller {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const p of this.pending.values()) p.timer.cancel();
-    this.pending.clear();
+    for (const pending of [this.pending.Pod, this.pending.Node]) {
+      for (const p of pending.values()) p.timer.cancel();
+      pending.clear();
+    }
     for (const t of this.heartbeats.values()) t.cancel();
     this.heartbeats.clear();
     await Promise.allSettled([...this.inflight]);
@@ -152,7 +208,7 @@ export class SimulatedKubelet implements Controller {
     if (!this.running) return;
     const name = node.metadata?.name ?? '';
     if (!this.nodeIndex.has(name)) this.nodeIndex.set(name, this.nextNodeIndex++);
-    this.evaluate('Node', `Node/${name}`, node, this.nodeVars(node));
+    this.evaluate('Node', name, node, this.nodeVars(node));
     if (this.alive(node)) {
       if (!this.heartbeats.has(name)) this.heartbeat(name, true);
     } else {
@@ -231,16 +287,20 @@ export class SimulatedKubelet implements Controller {
   }
 
   private nodeVars(node: Node): Vars {
-    const now = rfc3339(this.options.clock.now());
+    return { ...this.staticNodeVars(node), now: rfc3339(this.options.clock.now()) };
+  }
+
+  /** The node's variables but `now`. */
+  private staticNodeVars(node: Node): Vars {
     const hit = nodeVarsMemo.get(node);
-    if (hit) return { ...hit, now };
-    const vars = this.computeNodeVars(node, now);
+    if (hit) return hit;
+    const vars = this.computeNodeVars(node);
     // A cached node is frozen: the same object always gives the same variables.
     if (Object.isFrozen(node)) nodeVarsMemo.set(node, vars);
     return vars;
   }
 
-  private computeNodeVars(node: Node, now: string): Vars {
+  private computeNodeVars(node: Node): Vars {
     const name = node.metadata?.name ?? '';
     const ann = node.metadata?.annotations ?? {};
     const existing = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
@@ -253,7 +313,6 @@ export class SimulatedKubelet implements Controller {
         ? node.status.allocatable
         : (parseResourceAnnotation(ann[ALLOCATABLE_ANNOTATION]) ?? capacity);
     return {
-      now,
       nodeName: name,
       nodeIP: existing ?? this.nodeIP(name),
       machineID: hash(node.metadata?.uid ?? name, 32),
@@ -273,7 +332,7 @@ export class SimulatedKubelet implements Controller {
     if (!nodeName) return;
     const node = this.nodes.get('', nodeName);
     if (!node) return;
-    this.evaluate('Pod', `Pod/${objectKey(pod)}`, pod, this.podVars(pod, node));
+    this.evaluate('Pod', objectKey(pod), pod, this.podVars(pod, node));
   }
 
   private podIP(pod: Pod, node: Node): string {
@@ -285,23 +344,24 @@ export class SimulatedKubelet implements Controller {
     return `10.${244 + ((i >> 8) & 3)}.${i & 255}.${n > 254 ? 2 : n}`;
   }
 
-  private podVars(pod: Pod, node: Node): Vars {
+  /** The pod's template variables; `podIP` is the one to report (default: the pod's own, if any). */
+  private podVars(pod: Pod, node: Node, podIP = pod.status?.podIP ?? ''): Vars {
     const failure =
       pod.metadata?.annotations?.[FAIL_ANNOTATION] ?? node.metadata?.annotations?.[FAIL_ANNOTATION] ?? '';
     const containers = pod.spec?.containers ?? [];
-    const hasProbe = containers.some((c) => c.readinessProbe !== undefined);
+    const { hasProbe, unreadyMessage } = containerFacts(containers);
     const readyAtStart = !hasProbe && failure !== 'never-ready';
     const statuses = pod.status?.containerStatuses ?? [];
-    const nodeVars = this.nodeVars(node);
-    const unreadyMessage = `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`;
+    const nodeVars = this.staticNodeVars(node);
+    const now = rfc3339(this.options.clock.now());
     return {
-      now: nodeVars['now'],
+      now,
       nodeName: node.metadata?.name ?? '',
       nodeIP: nodeVars['nodeIP'],
       nodeAlive: nodeVars['nodeAlive'],
       podName: pod.metadata?.name ?? '',
-      podIP: pod.status?.podIP ?? '',
-      startTime: pod.status?.startTime ?? nodeVars['now'],
+      podIP,
+      startTime: pod.status?.startTime ?? now,
       failure,
       waitingReason: statuses[0]?.state?.waiting?.reason ?? '',
       readyCondition: readyStatus(pod.status?.conditions) ?? '',
@@ -322,8 +382,9 @@ export class SimulatedKubelet implements Controller {
     return {
       name: c.name,
       image: c.image ?? '',
-      imageID: `docker.io/library/${(c.image ?? '').split(':')[0] ?? ''}@sha256:${hash(c.image ?? '', 64)}`,
-      containerID: `containerd://${hash(`${pod.metadata?.uid ?? ''}/${c.name}/${restartCount}`, 64)}`,
+      imageID: imageID(c.image ?? ''),
+      // Not through the digest cache: the input is new for every pod and restart.
+      containerID: `containerd://${sha256(`${pod.metadata?.uid ?? ''}/${c.name}/${restartCount}`)}`,
       restartCount,
       // A crash restarts the container: the first one at once, later ones after the back-off, so
       // the first CrashLoopBackOff already shows restartCount 1 and "back-off 10s" (as upstream).
@@ -346,33 +407,39 @@ export class SimulatedKubelet implements Controller {
   // ---------------------------------------------------------------------------------------------
   // Stage engine
 
-  private cancel(key: string): void {
-    this.pending.get(key)?.timer.cancel();
-    this.pending.delete(key);
+  private cancel(resource: 'Pod' | 'Node', key: string): void {
+    const pending = this.pending[resource];
+    pending.get(key)?.timer.cancel();
+    pending.delete(key);
   }
 
+  /** Arms the first matching stage for the object at `key` (its informer key), or disarms. */
   private evaluate(resource: 'Pod' | 'Node', key: string, obj: Pod | Node, vars: Vars): void {
-    const stage = firstMatchingStage(this.options.profile.stages, resource, obj, vars);
+    const compiled = this.stages.firstMatching(resource, obj, vars);
+    const stage = compiled?.stage;
     const rv = obj.metadata?.resourceVersion ?? '';
-    const current = this.pending.get(key);
+    const pending = this.pending[resource];
+    const current = pending.get(key);
     if (current && current.stage === stage?.name && current.rv === rv) return;
-    this.cancel(key);
-    if (!stage) return;
+    this.cancel(resource, key);
+    if (!compiled || !stage) return;
     const delay = this.delayFor(stage.delay, obj);
-    const fire = (): void => {
-      this.pending.delete(key);
-      if (!this.running) return;
-      this.track(this.apply(resource, key, stage));
-    };
     if (delay <= 0) {
-      let cancelled = false;
-      this.pending.set(key, { stage: stage.name, rv, timer: { cancel: () => (cancelled = true) } });
+      const timer = new ImmediateHandle();
+      pending.set(key, { stage: stage.name, rv, timer });
       setImmediate(() => {
-        if (!cancelled) fire();
+        if (!timer.cancelled) this.fire(resource, key, compiled);
       });
     } else {
-      this.pending.set(key, { stage: stage.name, rv, timer: this.options.clock.setTimeout(fire, delay) });
+      const timer = this.options.clock.setTimeout(() => this.fire(resource, key, compiled), delay);
+      pending.set(key, { stage: stage.name, rv, timer });
     }
+  }
+
+  private fire(resource: 'Pod' | 'Node', key: string, compiled: CompiledStage): void {
+    this.pending[resource].delete(key);
+    if (!this.running) return;
+    this.track(this.apply(resource, key, compiled));
   }
 
   private delayFor(spec: DelaySpec | undefined, obj: Pod | Node): number {
@@ -418,6 +485,13 @@ export class SimulatedKubelet implements Controller {
     }
   }
 
+  /** The node's event recorder, kept per node (asked for on every event recorded). */
+  private recorder(nodeName: string): EventRecorder {
+    let r = this.recorders.get(nodeName);
+    if (!r) this.recorders.set(nodeName, (r = this.options.recorderFor(nodeName)));
+    return r;
+  }
+
   private track(p: Promise<void>): void {
     const wrapped = p.catch((err: unknown) => {
       if (!isConflict(err) && !isNotFound(err))
@@ -427,50 +501,52 @@ export class SimulatedKubelet implements Controller {
     void wrapped.finally(() => this.inflight.delete(wrapped));
   }
 
-  private async apply(resource: 'Pod' | 'Node', key: string, stage: Stage): Promise<void> {
+  /** Applies a due stage to the object's current state (read again by its informer key). */
+  private async apply(resource: 'Pod' | 'Node', key: string, compiled: CompiledStage): Promise<void> {
     const { client } = this.options;
+    const { stage } = compiled;
     if (resource === 'Node') {
-      const node = this.nodes.get('', key.slice('Node/'.length));
+      const node = this.nodes.getByKey(key);
       if (!node) return;
       const vars = this.nodeVars(node);
-      if (stage.next.status !== undefined) {
-        const status = mergeStatus(node.status, render(stage.next.status, vars));
+      if (compiled.status) {
+        const status = mergeStatus(node.status, compiled.status(vars, []));
         await client.updateStatus(resources.nodes, {
           ...node,
           status: status as Mutable<Node>['status'],
         } as Node);
       }
-      if (stage.next.event) {
+      if (stage.next.event && compiled.message) {
         const e = stage.next.event;
-        this.options
-          .recorderFor(node.metadata?.name ?? '')
-          .event(node, e.type, e.reason, String(render(e.message, vars)));
+        this.recorder(node.metadata?.name ?? '').event(
+          node,
+          e.type,
+          e.reason,
+          String(compiled.message(vars, [])),
+        );
       }
       return;
     }
-    const [ns, name] = key.slice('Pod/'.length).split('/') as [string, string];
-    const pod = this.pods.get(ns, name);
+    const pod = this.pods.getByKey(key);
     if (!pod?.spec?.nodeName) return;
     const node = this.nodes.get('', pod.spec.nodeName);
     if (!node) return;
     if (stage.next.delete) {
-      await client.delete(resources.pods, ns, name, {
+      await client.delete(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', {
         gracePeriodSeconds: 0,
         preconditions: { uid: pod.metadata?.uid ?? '' },
       });
       return;
     }
-    const vars = { ...this.podVars(pod, node), podIP: this.podIP(pod, node) };
+    const vars = this.podVars(pod, node, this.podIP(pod, node));
     const containers = (pod.spec.containers ?? []).map((c) => this.containerVars(pod, c));
-    if (stage.next.status !== undefined) {
-      const status = mergeStatus(pod.status, render(stage.next.status, vars, containers));
+    if (compiled.status) {
+      const status = mergeStatus(pod.status, compiled.status(vars, containers));
       await client.updateStatus(resources.pods, { ...pod, status: status as Pod['status'] } as Pod);
     }
-    if (stage.next.event) {
+    if (stage.next.event && compiled.message) {
       const e = stage.next.event;
-      this.options
-        .recorderFor(pod.spec.nodeName)
-        .event(pod, e.type, e.reason, String(render(e.message, vars)));
+      this.recorder(pod.spec.nodeName).event(pod, e.type, e.reason, String(compiled.message(vars, [])));
     }
   }
 }

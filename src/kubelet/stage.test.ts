@@ -233,6 +233,30 @@ describe('render', () => {
     assert.deepEqual(render([{ $forEachContainer: { name: '{{container.name}}' } }], vars), []);
   });
 
+  test('inside $forEachContainer the variables are seen as { ...vars, container }, at any depth', () => {
+    const scoped: Vars = { ...vars, container: { name: 'outer' }, 'a.b': 'literal' };
+    assert.equal(render('{{container.name}}', scoped), 'outer', 'outside: the variable named container');
+    const out = render(
+      [
+        {
+          $forEachContainer: {
+            name: '{{container.name}}',
+            whole: '{{container}}',
+            literal: '{{a.b}}',
+            deep: '{{nested.deep.value}}',
+            inner: [{ $forEachContainer: '{{container.name}}+{{count}}' }],
+          },
+        },
+      ],
+      scoped,
+      [{ name: 'x' }, { name: 'y' }],
+    );
+    assert.deepEqual(out, [
+      { name: 'x', whole: { name: 'x' }, literal: 'literal', deep: 'x', inner: ['x+3', 'y+3'] },
+      { name: 'y', whole: { name: 'y' }, literal: 'literal', deep: 'x', inner: ['x+3', 'y+3'] },
+    ]);
+  });
+
   test('does not mutate the template', () => {
     const template = { a: '{{count}}', list: [{ $forEachContainer: { n: '{{container.name}}' } }] };
     const copy = structuredClone(template);

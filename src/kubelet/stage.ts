@@ -49,15 +49,35 @@ export interface Stage {
 
 export type Vars = Readonly<Record<string, unknown>>;
 
-/** Reads a dotted path from an object; `$name` reads a variable instead. */
-export function readPath(obj: unknown, path: string, vars: Vars): unknown {
-  if (path.startsWith('$')) return vars[path.slice(1)];
+/**
+ * Dotted paths split once: the same few paths (`status.phase`, `container.name`…) are read for
+ * every object, and splitting them each time was a measurable share of the kubelet's work.
+ */
+const splitPaths = new Map<string, readonly string[]>();
+
+function pathParts(path: string): readonly string[] {
+  let parts = splitPaths.get(path);
+  if (parts === undefined) {
+    if (splitPaths.size >= 10_000) splitPaths.clear();
+    parts = path.split('.');
+    splitPaths.set(path, parts);
+  }
+  return parts;
+}
+
+function readParts(obj: unknown, parts: readonly string[]): unknown {
   let cur: unknown = obj;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
+}
+
+/** Reads a dotted path from an object; `$name` reads a variable instead. */
+export function readPath(obj: unknown, path: string, vars: Vars): unknown {
+  if (path.startsWith('$')) return vars[path.slice(1)];
+  return readParts(obj, pathParts(path));
 }
 
 function scalar(v: unknown): string {
@@ -66,8 +86,26 @@ function scalar(v: unknown): string {
     : JSON.stringify(v);
 }
 
-export function conditionHolds(obj: unknown, c: FieldCondition, vars: Vars): boolean {
-  const v = readPath(obj, c.path, vars);
+/** A condition with its path resolved once: a variable name, or the parts of a field path. */
+interface CompiledCondition {
+  readonly variable: string | undefined;
+  readonly parts: readonly string[];
+  readonly op: FieldCondition['op'];
+  readonly values: readonly string[];
+}
+
+function compileCondition(c: FieldCondition): CompiledCondition {
+  const variable = c.path.startsWith('$') ? c.path.slice(1) : undefined;
+  return {
+    variable,
+    parts: variable === undefined ? pathParts(c.path) : [],
+    op: c.op,
+    values: c.values ?? [],
+  };
+}
+
+function compiledHolds(obj: unknown, c: CompiledCondition, vars: Vars): boolean {
+  const v = c.variable !== undefined ? vars[c.variable] : readParts(obj, c.parts);
   const present = v !== undefined && v !== null && v !== '';
   switch (c.op) {
     case 'Exists':
@@ -75,10 +113,14 @@ export function conditionHolds(obj: unknown, c: FieldCondition, vars: Vars): boo
     case 'DoesNotExist':
       return !present;
     case 'In':
-      return present && (c.values ?? []).includes(scalar(v));
+      return present && c.values.includes(scalar(v));
     case 'NotIn':
-      return !present || !(c.values ?? []).includes(scalar(v));
+      return !present || !c.values.includes(scalar(v));
   }
+}
+
+export function conditionHolds(obj: unknown, c: FieldCondition, vars: Vars): boolean {
+  return compiledHolds(obj, compileCondition(c), vars);
 }
 
 export function stageMatches(stage: Stage, obj: unknown, vars: Vars): boolean {
@@ -98,42 +140,175 @@ export function firstMatchingStage(
 const WHOLE = /^\{\{\s*([\w.]+)\s*\}\}$/;
 const PART = /\{\{\s*([\w.]+)\s*\}\}/g;
 
-function lookup(vars: Vars, name: string): unknown {
-  if (name in vars) return vars[name];
-  return readPath(vars, name, {});
+/** A template compiled to a function of the variables and the containers. */
+export type CompiledTemplate = (vars: Vars, containers: readonly Vars[]) => unknown;
+
+/**
+ * Marks a render outside any `$forEachContainer`. Inside one, a template sees the variables plus
+ * `container` (as if rendered with `{ ...vars, container }`); the container is passed beside the
+ * variables instead of copying them for every container.
+ */
+const OUTSIDE: unique symbol = Symbol('outside $forEachContainer');
+
+/** A compiled template with its scope's container (or {@link OUTSIDE}). */
+type Scoped = (vars: Vars, containers: readonly Vars[], container: unknown) => unknown;
+
+type Lookup = (vars: Vars, container: unknown) => unknown;
+
+function readPartsFrom(obj: unknown, parts: readonly string[], from: number): unknown {
+  let cur: unknown = obj;
+  for (let i = from; i < parts.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[parts[i] as string];
+  }
+  return cur;
+}
+
+/**
+ * A variable reference: the whole name if the variables have it, else a dotted path into them.
+ * In a container's scope `container` names the container; every other name reads the variables.
+ */
+function compileLookup(name: string): Lookup {
+  const parts = pathParts(name);
+  const first = parts[0] ?? '';
+  if (parts.length === 1) {
+    // A plain name reads the same either way: no `in` test.
+    if (name === 'container') return (vars, container) => (container === OUTSIDE ? vars[name] : container);
+    return (vars) => vars[name];
+  }
+  return (vars, container) => {
+    if (name in vars) return vars[name];
+    if (container === OUTSIDE) return readParts(vars, parts);
+    return readPartsFrom(first === 'container' ? container : vars[first], parts, 1);
+  };
+}
+
+function compileString(template: string): Scoped {
+  const whole = WHOLE.exec(template);
+  if (whole?.[1] !== undefined) {
+    const lookup = compileLookup(whole[1]);
+    return (vars, _containers, container) => lookup(vars, container);
+  }
+  // Literal pieces and variables alternate: literals[0] var[0] literals[1] … literals[n].
+  const literals: string[] = [];
+  const lookups: Lookup[] = [];
+  let last = 0;
+  for (const m of template.matchAll(PART)) {
+    literals.push(template.slice(last, m.index));
+    lookups.push(compileLookup(m[1] ?? ''));
+    last = m.index + m[0].length;
+  }
+  if (lookups.length === 0) return () => template;
+  literals.push(template.slice(last));
+  return (vars, _containers, container) => {
+    let out = literals[0] ?? '';
+    for (let i = 0; i < lookups.length; i++) {
+      const v = (lookups[i] as Lookup)(vars, container);
+      out += v === undefined || v === null ? '' : scalar(v);
+      out += literals[i + 1] ?? '';
+    }
+    return out;
+  };
+}
+
+function compileArray(template: readonly unknown[]): Scoped {
+  // Each element renders to one value, or (for `$forEachContainer`) to one per container.
+  const each: boolean[] = [];
+  const fns: Scoped[] = [];
+  for (const item of template) {
+    const forEach = item !== null && typeof item === 'object' && '$forEachContainer' in item;
+    each.push(forEach);
+    fns.push(compileScoped(forEach ? item.$forEachContainer : item));
+  }
+  return (vars, containers, container) => {
+    const out: unknown[] = [];
+    for (let i = 0; i < fns.length; i++) {
+      const fn = fns[i] as Scoped;
+      if (!each[i]) out.push(fn(vars, containers, container));
+      else for (const c of containers) out.push(fn(vars, containers, c));
+    }
+    return out;
+  };
+}
+
+function compileObject(template: object): Scoped {
+  const keys = Object.keys(template);
+  const fns = keys.map((k) => compileScoped((template as Record<string, unknown>)[k]));
+  return (vars, containers, container) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) {
+      const r = (fns[i] as Scoped)(vars, containers, container);
+      if (r !== undefined) out[keys[i] as string] = r;
+    }
+    return out;
+  };
+}
+
+function compileScoped(template: unknown): Scoped {
+  if (typeof template === 'string') return compileString(template);
+  if (Array.isArray(template)) return compileArray(template);
+  if (template !== null && typeof template === 'object') return compileObject(template);
+  return () => template;
+}
+
+/**
+ * Compiles a template once (see {@link render} for the language). The compiled form reads the
+ * template no more: later changes to the template object do not reach it.
+ */
+export function compileTemplate(template: unknown): CompiledTemplate {
+  const fn = compileScoped(template);
+  return (vars, containers) => fn(vars, containers, OUTSIDE);
 }
 
 /** Renders a template with variables; containers feed `$forEachContainer`. */
 export function render(template: unknown, vars: Vars, containers: readonly Vars[] = []): unknown {
-  if (typeof template === 'string') {
-    const whole = WHOLE.exec(template);
-    if (whole?.[1] !== undefined) return lookup(vars, whole[1]);
-    return template.replace(PART, (_m, name: string) => {
-      const v = lookup(vars, name);
-      return v === undefined || v === null ? '' : scalar(v);
-    });
+  return compileTemplate(template)(vars, containers);
+}
+
+/**
+ * A stage table compiled once for a kubelet: condition paths split, templates turned into
+ * functions. Matching and rendering give exactly what {@link firstMatchingStage} and
+ * {@link render} give on the source table, without re-parsing it for every object.
+ */
+export class CompiledStages {
+  private readonly byResource = new Map<StageResource, CompiledStage[]>();
+
+  constructor(stages: readonly Stage[]) {
+    for (const stage of stages) {
+      let list = this.byResource.get(stage.resource);
+      if (!list) this.byResource.set(stage.resource, (list = []));
+      list.push({
+        stage,
+        match: stage.match.map(compileCondition),
+        status: stage.next.status !== undefined ? compileTemplate(stage.next.status) : undefined,
+        message: stage.next.event ? compileTemplate(stage.next.event.message) : undefined,
+      });
+    }
   }
-  if (Array.isArray(template)) {
-    const out: unknown[] = [];
-    for (const item of template) {
-      if (item !== null && typeof item === 'object' && '$forEachContainer' in item) {
-        const inner = (item as { $forEachContainer: unknown }).$forEachContainer;
-        for (const c of containers) out.push(render(inner, { ...vars, container: c }, containers));
-      } else {
-        out.push(render(item, vars, containers));
+
+  /** The first stage for `resource` whose conditions hold, as {@link firstMatchingStage}. */
+  firstMatching(resource: StageResource, obj: unknown, vars: Vars): CompiledStage | undefined {
+    for (const s of this.byResource.get(resource) ?? []) {
+      let all = true;
+      for (const c of s.match) {
+        if (!compiledHolds(obj, c, vars)) {
+          all = false;
+          break;
+        }
       }
+      if (all) return s;
     }
-    return out;
+    return undefined;
   }
-  if (template !== null && typeof template === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(template)) {
-      const r = render(v, vars, containers);
-      if (r !== undefined) out[k] = r;
-    }
-    return out;
-  }
-  return template;
+}
+
+export interface CompiledStage {
+  readonly stage: Stage;
+  readonly match: readonly CompiledCondition[];
+  /** `render(stage.next.status, …)`, when the stage writes a status. */
+  readonly status: CompiledTemplate | undefined;
+  /** `render(stage.next.event.message, …)`, when the stage records an event. */
+  readonly message: CompiledTemplate | undefined;
 }
 
 interface Condition {
@@ -152,7 +327,9 @@ export function mergeStatus(current: unknown, patch: unknown): unknown {
     current !== null && typeof current === 'object' && !Array.isArray(current)
       ? { ...(current as Record<string, unknown>) }
       : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+  const entries = patch as Record<string, unknown>;
+  for (const k in entries) {
+    const v = entries[k];
     if (k === 'conditions' && Array.isArray(v)) {
       const existing = Array.isArray(base[k]) ? [...(base[k] as Condition[])] : [];
       for (const c of v as Condition[]) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { buildNodeInfo, fitErrorMessage, podRequests, runFilters } from './filters.js';
 import { selectPreemption } from './preemption.js';
+import { deepFreeze } from '../util/objects.js';
 
 const node = (
   name: string,
@@ -36,6 +37,23 @@ describe('scheduler filters', () => {
     assert.equal(r.get('cpu'), 2000n);
     assert.equal(r.get('memory'), 1073741824n);
     assert.equal(r.get('pods'), 1n);
+  });
+
+  test('podRequests of frozen pods (remembered per containers list) stay exact and fresh', () => {
+    const containers = deepFreeze([{ name: 'a', resources: { requests: { cpu: '250m' } } }]);
+    const plain = deepFreeze({ spec: { containers } });
+    const withInit = deepFreeze({
+      spec: { containers, initContainers: [{ name: 'i', resources: { requests: { cpu: '1' } } }] },
+    });
+    for (let i = 0; i < 2; i++) {
+      assert.equal(podRequests(plain).get('cpu'), 250n);
+      assert.equal(podRequests(withInit).get('cpu'), 1000n, 'the same containers with an init container');
+    }
+    podRequests(plain).set('cpu', 0n);
+    assert.equal(podRequests(plain).get('cpu'), 250n, 'a caller changing its copy changes nothing');
+    const info = buildNodeInfo(node('n', {}, { cpu: '1', memory: '1Gi', pods: '10' }), [plain, plain, plain]);
+    assert.equal(info.requested.get('cpu'), 750n);
+    assert.equal(runFilters(withInit, info)?.reasons.join(), 'Insufficient cpu');
   });
 
   const cases: Array<[string, Pod, Node, string | undefined]> = [

@@ -38,10 +38,24 @@ export interface FilterFailure {
 
 export const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
 
+/** Amounts already converted, per unit (millicores for cpu, base units otherwise) and spelling. */
+const milliUnits = new Map<string, bigint>();
+const baseUnits = new Map<string, bigint>();
+const UNITS_CACHE_ENTRIES = 4096;
+
 /** A resource amount in the integer units the filters compare: millicores for cpu, base units otherwise. */
 export const resourceUnits = (name: string, value: string | number): bigint => {
-  const q = parseQuantity(String(value));
-  return name === 'cpu' ? q.milliValue() : q.value();
+  // Every filter pass converts the same few spellings (a node's allocatable, a template's requests).
+  const text = String(value);
+  const cache = name === 'cpu' ? milliUnits : baseUnits;
+  let units = cache.get(text);
+  if (units === undefined) {
+    const q = parseQuantity(text);
+    units = name === 'cpu' ? q.milliValue() : q.value();
+    if (cache.size >= UNITS_CACHE_ENTRIES) cache.clear();
+    cache.set(text, units);
+  }
+  return units;
 };
 
 function addInto(target: Resources, name: string, amount: bigint): void {
@@ -59,6 +73,50 @@ function containerRequests(c: Container): Resources {
 
 /** The pod's effective request: max(sum of containers, any init container) + overhead; always `pods: 1`. */
 export function podRequests(pod: Pod): Resources {
+  return new Map(cachedPodRequests(pod));
+}
+
+interface RequestsMemo {
+  readonly initContainers: unknown;
+  readonly overhead: unknown;
+  readonly requests: ReadonlyMap<string, bigint>;
+}
+
+/**
+ * Requests by the pod's (frozen) containers array, which every version of a pod shares (binding
+ * and status writes copy the spec shallowly): a node's pods are summed on every scheduling
+ * attempt, and re-parsing their requests each time was most of the filters' work.
+ */
+const requestsMemo = new WeakMap<object, RequestsMemo>();
+
+/** {@link podRequests}, shared and read-only: for the filters, which never change it. */
+function cachedPodRequests(pod: Pod): ReadonlyMap<string, bigint> {
+  const spec = pod.spec;
+  const containers = spec?.containers;
+  if (containers === undefined || !frozenRequests(containers)) return computePodRequests(pod);
+  const hit = requestsMemo.get(containers);
+  if (hit && hit.initContainers === spec?.initContainers && hit.overhead === spec?.overhead)
+    return hit.requests;
+  const requests = computePodRequests(pod);
+  requestsMemo.set(containers, { initContainers: spec?.initContainers, overhead: spec?.overhead, requests });
+  return requests;
+}
+
+/** Whether the containers' requests and limits can no longer change (store objects are frozen). */
+function frozenRequests(containers: readonly Container[]): boolean {
+  if (!Object.isFrozen(containers)) return false;
+  for (const c of containers) {
+    const r = c.resources;
+    if (
+      !Object.isFrozen(c) ||
+      (r && (!Object.isFrozen(r) || !Object.isFrozen(r.requests ?? r) || !Object.isFrozen(r.limits ?? r)))
+    )
+      return false;
+  }
+  return true;
+}
+
+function computePodRequests(pod: Pod): Resources {
   const sum: Resources = new Map();
   for (const c of pod.spec?.containers ?? []) for (const [k, v] of containerRequests(c)) addInto(sum, k, v);
   for (const c of pod.spec?.initContainers ?? []) {
@@ -90,7 +148,7 @@ export function buildNodeInfo(node: Node, pods: readonly Pod[]): NodeInfo {
   const usedPorts = new Set<string>();
   const live = pods.filter((p) => !isTerminal(p));
   for (const p of live) {
-    for (const [k, v] of podRequests(p)) addInto(requested, k, v);
+    for (const [k, v] of cachedPodRequests(p)) addInto(requested, k, v);
     for (const hp of hostPorts(p)) usedPorts.add(hp);
   }
   return { node, pods: live, requested, usedPorts };
@@ -109,7 +167,11 @@ function portsConflict(wanted: readonly string[], used: ReadonlySet<string>): bo
 }
 
 /** Resource names whose request does not fit what the node has left. */
-export function insufficientResources(pod: Pod, info: NodeInfo, requests = podRequests(pod)): string[] {
+export function insufficientResources(
+  pod: Pod,
+  info: NodeInfo,
+  requests: ReadonlyMap<string, bigint> = cachedPodRequests(pod),
+): string[] {
   // A node that has not reported allocatable resources (not yet adopted by its kubelet) has none.
   const alloc = info.node.status?.allocatable ?? {};
   const out: string[] = [];
@@ -119,6 +181,7 @@ export function insufficientResources(pod: Pod, info: NodeInfo, requests = podRe
     const cap = capStr === undefined ? 0n : resourceUnits(name, capStr);
     if ((info.requested.get(name) ?? 0n) + want > cap) out.push(name);
   }
+  if (out.length < 2) return out;
   return out.sort((a, b) => (a === 'pods' ? 1 : b === 'pods' ? -1 : a.localeCompare(b)));
 }
 

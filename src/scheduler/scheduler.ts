@@ -6,7 +6,7 @@
  * `PodScheduled=False` condition, and is retried when the cluster changes or its backoff ends.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { resources, objectKey, splitKey } from '../api/resources.js';
+import { resources, objectKey } from '../api/resources.js';
 import { isNotFound } from '../api/errors.js';
 import { getTargetNodeName } from '../api/scheduling.js';
 import type { Client } from '../client/types.js';
@@ -125,8 +125,8 @@ export class Scheduler implements Controller, Reconciler {
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
-    const { namespace, name } = splitKey(key);
-    const pod = this.pods.get(namespace, name);
+    // The key is the cache's own (`namespace/name`): no need to split and join it again.
+    const pod = this.pods.getByKey(key);
     if (!pod || !this.responsibleFor(pod) || this.assumed.has(key)) return;
 
     const target = getTargetNodeName(pod);
@@ -151,7 +151,8 @@ export class Scheduler implements Controller, Reconciler {
         if (f.resolvableByPreemption) failedInfos.push(info);
         continue;
       }
-      const score = freeScore(pod, info);
+      // A pod pinned to one node (a DaemonSet pod) has nothing to rank: skip the score.
+      const score = nodes.length === 1 ? 0 : freeScore(pod, info);
       if (!best || score > best.score) best = { node, score };
     }
     if (best) {

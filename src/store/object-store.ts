@@ -78,8 +78,25 @@ interface Watcher {
   closed: boolean;
 }
 
+/** Server-owned metadata a client cannot set on create. */
+const SERVER_OWNED_ON_CREATE = [
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+] as const;
+
+/** Type keys by type object: every read and write looks one up. */
+const typeKeys = new WeakMap<ResourceType, string>();
+
 function typeKeyOf(type: ResourceType): string {
-  return type.group === '' ? type.resource : `${type.resource}.${type.group}`;
+  let key = typeKeys.get(type);
+  if (key === undefined) {
+    key = type.group === '' ? type.resource : `${type.resource}.${type.group}`;
+    typeKeys.set(type, key);
+  }
+  return key;
 }
 
 function objKey(namespace: string | undefined, name: string): string {
@@ -99,7 +116,12 @@ export class ObjectStore implements Store {
   private readonly random: () => number;
   private readonly namespaceLifecycle: boolean;
 
-  private readonly data = new Map<string, Map<string, KubeObject>>();
+  /**
+   * Objects by type key, namespace ('' for cluster-scoped kinds) and name. Nested rather than
+   * keyed by `namespace/name`: a read then looks up strings the caller already holds (their
+   * hashes cached) instead of building and hashing a new key on every get.
+   */
+  private readonly data = new Map<string, Map<string, Map<string, KubeObject>>>();
   private readonly types = new Map<string, ResourceType>();
   private rev = 0;
   /** Ring of the newest events; `logStart` indexes the oldest. */
@@ -125,7 +147,7 @@ export class ObjectStore implements Store {
     for (const t of Object.values(resources)) this.types.set(typeKeyOf(t), t);
     const state = this.persistence.load();
     for (const { type, object } of state.objects) {
-      this.bucket(type).set(objKey(meta(object).namespace, meta(object).name ?? ''), deepFreeze(object));
+      this.put(type, meta(object).namespace ?? '', meta(object).name ?? '', deepFreeze(object));
     }
     this.rev = state.revision;
     this.compacted = state.revision;
@@ -140,17 +162,32 @@ export class ObjectStore implements Store {
   // Reads
 
   get<T extends KubeObject>(type: ResourceType<T>, namespace: string, name: string): T | undefined {
-    return this.data.get(typeKeyOf(type))?.get(objKey(type.namespaced ? namespace : '', name)) as
-      T | undefined;
+    return this.data
+      .get(typeKeyOf(type))
+      ?.get(type.namespaced ? namespace : '')
+      ?.get(name) as T | undefined;
   }
 
+  /** Items in the order of their `namespace/name` keys (as one flat map sorted by key). */
   list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): ListResult<T> {
     const bucket = this.data.get(typeKeyOf(type));
     const items: T[] = [];
     if (bucket) {
-      const keys = [...bucket.keys()].sort();
+      // Within one namespace the key order is the name order: only several namespaces need keys.
+      const one = bucket.size === 1 || Boolean(options.namespace);
+      const keys: string[] = [];
+      const objects = new Map<string, KubeObject>();
+      bucket.forEach((inNamespace, namespace) => {
+        if (options.namespace && namespace !== options.namespace) return;
+        inNamespace.forEach((obj, name) => {
+          const key = one ? name : objKey(namespace, name);
+          keys.push(key);
+          objects.set(key, obj);
+        });
+      });
+      keys.sort();
       for (const k of keys) {
-        const obj = bucket.get(k) as T;
+        const obj = objects.get(k) as T;
         if (this.matches(type, obj, options)) items.push(obj);
       }
     }
@@ -174,25 +211,22 @@ export class ObjectStore implements Store {
     this.assertOpen();
     const strategy = this.strategyFor(type);
     const ctx = this.context();
-    // A shallow copy is enough here: the kind's defaulter below returns a deep copy.
-    let obj = { ...(input as MutableObject) };
-    obj.apiVersion = type.apiVersion;
-    obj.kind = type.kind;
-    obj.metadata = { ...(obj.metadata ?? {}) };
-    if (!type.namespaced) delete obj.metadata.namespace;
-    // Server-owned fields a client cannot set on create.
-    for (const f of [
-      'uid',
-      'resourceVersion',
-      'creationTimestamp',
-      'deletionTimestamp',
-      'deletionGracePeriodSeconds',
-    ] as const) {
-      delete obj.metadata[f];
+    // The kind's defaulter makes the one deep copy; everything below changes that copy. Only an
+    // input without the right apiVersion, kind or metadata is copied shallowly first, so that
+    // those keys come before any the defaulter adds, as in the object a client would send.
+    let src = input as MutableObject;
+    if (src.apiVersion !== type.apiVersion || src.kind !== type.kind || src.metadata == null) {
+      src = { ...src };
+      src.apiVersion = type.apiVersion;
+      src.kind = type.kind;
+      src.metadata ??= {};
     }
-    obj = strategy.default(obj);
+    let obj = strategy.default(src);
     obj.apiVersion = type.apiVersion;
     obj.kind = type.kind;
+    const created = (obj.metadata ??= {});
+    if (!type.namespaced) delete created.namespace;
+    for (const f of SERVER_OWNED_ON_CREATE) if (f in created) delete created[f];
     if (type.namespaced) this.checkNamespace(type, obj);
     if (strategy.admit) obj = strategy.admit(obj, ctx);
     if (strategy.prepareForCreate) obj = strategy.prepareForCreate(obj, ctx);
@@ -521,10 +555,11 @@ export class ObjectStore implements Store {
     m.resourceVersion = String(revision);
     deepFreeze(obj);
     const typeKey = typeKeyOf(type);
-    const key = objKey(m.namespace, m.name ?? '');
-    const bucket = this.bucket(typeKey);
-    if (kind === 'DELETED') bucket.delete(key);
-    else bucket.set(key, obj);
+    const namespace = m.namespace ?? '';
+    const name = m.name ?? '';
+    const key = objKey(namespace, name);
+    if (kind === 'DELETED') this.remove(typeKey, namespace, name);
+    else this.put(typeKey, namespace, name, obj);
 
     const entry: LogEntry = { revision, typeKey, type: kind, object: obj, prev };
     this.log.push(entry);
@@ -596,10 +631,21 @@ export class ObjectStore implements Store {
       throw new ApiError({ reason: 'ServiceUnavailable', code: 503, message: 'store is closed' });
   }
 
-  private bucket(typeKey: string): Map<string, KubeObject> {
-    let b = this.data.get(typeKey);
-    if (!b) this.data.set(typeKey, (b = new Map<string, KubeObject>()));
-    return b;
+  private put(typeKey: string, namespace: string, name: string, obj: KubeObject): void {
+    let bucket = this.data.get(typeKey);
+    if (!bucket) this.data.set(typeKey, (bucket = new Map<string, Map<string, KubeObject>>()));
+    let objects = bucket.get(namespace);
+    if (!objects) bucket.set(namespace, (objects = new Map<string, KubeObject>()));
+    objects.set(name, obj);
+  }
+
+  private remove(typeKey: string, namespace: string, name: string): void {
+    const bucket = this.data.get(typeKey);
+    const objects = bucket?.get(namespace);
+    if (!objects) return;
+    objects.delete(name);
+    // An emptied namespace goes, as the flat map's keys did: nothing accumulates per namespace.
+    if (objects.size === 0) bucket?.delete(namespace);
   }
 
   private strategyFor(type: ResourceType): Strategy {

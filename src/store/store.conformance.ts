@@ -176,6 +176,27 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       store.close();
     });
 
+    test('list orders by the `namespace/name` key across namespaces, and deleted objects leave it', () => {
+      const { store } = setup();
+      store.create(resources.namespaces, { metadata: { name: 'default-x' } });
+      store.create(resources.pods, pod('b'));
+      store.create(resources.pods, { ...pod('a'), metadata: { name: 'a', namespace: 'default-x' } });
+      store.create(resources.pods, { ...pod('z'), metadata: { name: 'z', namespace: 'other' } });
+      store.create(resources.pods, pod('a'));
+      const keys = (): string[] =>
+        store
+          .list(resources.pods)
+          .items.map((p) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`);
+      // '-' sorts before '/': default-x/a comes before default/a, as one flat map sorted by key.
+      assert.deepEqual(keys(), ['default-x/a', 'default/a', 'default/b', 'other/z']);
+      store.delete(resources.pods, 'default-x', 'a');
+      store.delete(resources.pods, 'other', 'z');
+      assert.deepEqual(keys(), ['default/a', 'default/b']);
+      assert.equal(store.get(resources.pods, 'other', 'z'), undefined);
+      assert.equal(store.get(resources.pods, 'default', 'a')?.metadata?.name, 'a');
+      store.close();
+    });
+
     test('update is optimistic: a stale resourceVersion is a Conflict; none means unconditional', async () => {
       const { store } = setup();
       const a = store.create(resources.pods, pod('a'));

@@ -68,17 +68,23 @@ function admitPriority(pod: Mutable<Pod>, ctx: StrategyContext): void {
   if (preemptionPolicy !== undefined) spec.preemptionPolicy = preemptionPolicy;
 }
 
+/** Whether a NoExecute taint with `key` is tolerated (DefaultTolerationSeconds' check). */
+function toleratesNoExecute(tolerations: readonly Toleration[], key: string): boolean {
+  for (const t of tolerations) {
+    if (
+      (t.key === key || (t.key === undefined && t.operator === 'Exists')) &&
+      (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute')
+    )
+      return true;
+  }
+  return false;
+}
+
 function admitDefaultTolerations(pod: Mutable<Pod>): void {
   const spec = (pod.spec ??= { containers: [] });
   const tolerations: Mutable<Toleration>[] = spec.tolerations ?? [];
-  const has = (key: string): boolean =>
-    tolerations.some(
-      (t) =>
-        (t.key === key || (t.key === undefined && t.operator === 'Exists')) &&
-        (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'),
-    );
   const add: Mutable<Toleration>[] = [];
-  if (!has('node.kubernetes.io/not-ready')) {
+  if (!toleratesNoExecute(tolerations, 'node.kubernetes.io/not-ready')) {
     add.push({
       key: 'node.kubernetes.io/not-ready',
       operator: 'Exists',
@@ -86,7 +92,7 @@ function admitDefaultTolerations(pod: Mutable<Pod>): void {
       tolerationSeconds: DEFAULT_NOT_READY_TOLERATION_SECONDS,
     });
   }
-  if (!has('node.kubernetes.io/unreachable')) {
+  if (!toleratesNoExecute(tolerations, 'node.kubernetes.io/unreachable')) {
     add.push({
       key: 'node.kubernetes.io/unreachable',
       operator: 'Exists',

@@ -157,6 +157,14 @@ export function rfc3339Micro(ms: number): string {
 
 export function parseTime(s: string | undefined): number | undefined {
   if (!s) return undefined;
-  const t = Date.parse(s);
+  // Controllers read the same timestamps over and over (heartbeats, start times of one second).
+  let t = parsedTimes.get(s);
+  if (t === undefined) {
+    t = Date.parse(s);
+    if (parsedTimes.size >= PARSED_TIMES_ENTRIES) parsedTimes.clear();
+    parsedTimes.set(s, t);
+  }
   return Number.isNaN(t) ? undefined : t;
 }
+const parsedTimes = new Map<string, number>();
+const PARSED_TIMES_ENTRIES = 4096;

@@ -49,20 +49,37 @@ function cloneJson(v: unknown): unknown {
     return JSON.parse(JSON.stringify(v)) as unknown;
   }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
+  // for…in rather than Object.keys: no key array per object (JSON objects inherit no enumerable keys).
+  for (const k in v) {
     const x = cloneJson((v as Record<string, unknown>)[k]);
     if (x !== undefined) out[k] = x;
   }
   return out;
 }
 
-/** Freezes a JSON-shaped value in place, recursively, and returns it. */
+/**
+ * Freezes a JSON-shaped value in place, recursively, and returns it. A value that is already
+ * frozen is taken to be deep-frozen (it came from the store): shared parts are not walked again.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) freezeTree(value);
   return value;
+}
+
+/** Every store write freezes its object: this walks without allocating (no Object.values arrays). */
+function freezeTree(o: object): void {
+  Object.freeze(o);
+  if (Array.isArray(o)) {
+    for (let i = 0; i < o.length; i++) {
+      const v: unknown = o[i];
+      if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) freezeTree(v);
+    }
+    return;
+  }
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) freezeTree(v);
+  }
 }
 
 /** Structural equality of two JSON-shaped values (key order ignored, undefined keys ignored). */
@@ -79,11 +96,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
-  return true;
+  // Every defined key of `a` equal in `b`, and as many defined keys in `b`: the same key sets.
+  // Counted in place, without key arrays: the store compares every update with its old object.
+  let defined = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (v === undefined) continue;
+    defined++;
+    if (!deepEqual(v, bo[k])) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) defined--;
+  return defined === 0;
 }
 
 /** True for `{}`, `[]`, `undefined`, `null`: the values Go's omitempty drops. */

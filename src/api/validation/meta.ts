@@ -70,11 +70,10 @@ export function validateFinalizers(
 
 /** The version part of an apiVersion, or '' when it does not parse (`schema.ParseGroupVersion`). */
 function versionOf(apiVersion: string): { group: string; version: string } {
-  const slashes = apiVersion.split('/').length - 1;
-  if (slashes === 0) return { group: '', version: apiVersion };
-  if (slashes === 1) {
-    const [group = '', version = ''] = apiVersion.split('/');
-    return { group, version };
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return { group: '', version: apiVersion };
+  if (apiVersion.indexOf('/', slash + 1) < 0) {
+    return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
   }
   return { group: '', version: '' };
 }
@@ -149,15 +148,20 @@ export function validateKubeFinalizerNames(
   return errs;
 }
 
-/** The checks shared by create and update (everything but name/namespace). */
+/**
+ * The checks shared by create and update (everything but name/namespace). Every write runs them,
+ * mostly on metadata without some of these fields: an absent field (which passes) builds no path.
+ */
 function validateMetaCommon(meta: ObjectMeta, path: string): FieldError[] {
-  return [
-    ...validateNonnegative(meta.generation, child(path, 'generation')),
-    ...validateLabels(meta.labels, child(path, 'labels')),
-    ...validateAnnotations(meta.annotations, child(path, 'annotations')),
-    ...validateOwnerReferences(meta.ownerReferences, child(path, 'ownerReferences')),
-    ...validateFinalizers(meta.finalizers, child(path, 'finalizers')),
-  ];
+  const errs: FieldError[] = [];
+  if (meta.generation != null) errs.push(...validateNonnegative(meta.generation, child(path, 'generation')));
+  if (meta.labels != null) errs.push(...validateLabels(meta.labels, child(path, 'labels')));
+  if (meta.annotations != null)
+    errs.push(...validateAnnotations(meta.annotations, child(path, 'annotations')));
+  if (meta.ownerReferences != null)
+    errs.push(...validateOwnerReferences(meta.ownerReferences, child(path, 'ownerReferences')));
+  if (meta.finalizers != null) errs.push(...validateFinalizers(meta.finalizers, child(path, 'finalizers')));
+  return errs;
 }
 
 /**
@@ -205,7 +209,7 @@ export function validateObjectMeta(
     errs.push(fieldErrors.forbidden(child(path, 'namespace'), 'not allowed on this type'));
   }
   errs.push(...validateMetaCommon(m, path));
-  errs.push(...validateKubeFinalizerNames(m.finalizers, child(path, 'finalizers')));
+  if (m.finalizers != null) errs.push(...validateKubeFinalizerNames(m.finalizers, child(path, 'finalizers')));
   return errs;
 }
 
@@ -265,12 +269,16 @@ export function validateObjectMetaUpdate(
       child(path, 'deletionGracePeriodSeconds'),
     ),
   );
-  errs.push(
-    ...validateLabels(n.labels, child(path, 'labels')),
-    ...validateAnnotations(n.annotations, child(path, 'annotations')),
-    ...validateOwnerReferences(n.ownerReferences, child(path, 'ownerReferences')),
-    ...validateFinalizers(n.finalizers, child(path, 'finalizers')),
-    ...validateKubeFinalizerNames(n.finalizers, child(path, 'finalizers')),
-  );
+  // As validateMetaCommon: an absent field passes and builds no path.
+  if (n.labels != null) errs.push(...validateLabels(n.labels, child(path, 'labels')));
+  if (n.annotations != null) errs.push(...validateAnnotations(n.annotations, child(path, 'annotations')));
+  if (n.ownerReferences != null)
+    errs.push(...validateOwnerReferences(n.ownerReferences, child(path, 'ownerReferences')));
+  if (n.finalizers != null) {
+    errs.push(
+      ...validateFinalizers(n.finalizers, child(path, 'finalizers')),
+      ...validateKubeFinalizerNames(n.finalizers, child(path, 'finalizers')),
+    );
+  }
   return errs;
 }

@@ -230,20 +230,23 @@ export function validatePriorityClassUpdate(newPc: PriorityClass, oldPc: Priorit
  * involved namespace is accepted in `default` and `kube-system`, and `reportingComponent`,
  * `reportingInstance`, `action` and `reason` are required.
  */
+function namespaceMismatch(involvedNs: string): FieldError {
+  return fieldErrors.invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace');
+}
+
 export function validateEvent(ev: Event): FieldError[] {
   const errs = validateObjectMeta(ev.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
   const ns = asString(ev.metadata?.namespace);
   const involvedNs = asString(ev.involvedObject?.namespace);
-  const mismatch = (): FieldError =>
-    fieldErrors.invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace');
   if (!ev.eventTime) {
     if (involvedNs === '') {
-      if (ns !== '' && ns !== 'default') errs.push(mismatch());
+      if (ns !== '' && ns !== 'default') errs.push(namespaceMismatch(involvedNs));
     } else if (ns !== involvedNs) {
-      errs.push(mismatch());
+      errs.push(namespaceMismatch(involvedNs));
     }
   } else {
-    if (involvedNs === '' && ns !== 'default' && ns !== 'kube-system') errs.push(mismatch());
+    if (involvedNs === '' && ns !== 'default' && ns !== 'kube-system')
+      errs.push(namespaceMismatch(involvedNs));
     if (asString(ev.reportingComponent) === '') errs.push(fieldErrors.required('reportingComponent'));
     if (asString(ev.reportingInstance) === '') errs.push(fieldErrors.required('reportingInstance'));
     if (asString(ev.action) === '') errs.push(fieldErrors.required('action'));

@@ -101,10 +101,16 @@ function envVarNameErrors(name: string): string[] {
   return [];
 }
 
-function enumErrors(value: string | undefined, path: string, supported: readonly string[]): FieldError[] {
+/** Required, and one of `supported`, at `parent.field` (the path is built only for an error). */
+function enumErrors(
+  value: string | undefined,
+  parent: string,
+  field: string,
+  supported: readonly string[],
+): FieldError[] {
   const v = value ?? '';
-  if (v === '') return [fieldErrors.required(path)];
-  return supported.includes(v) ? [] : [fieldErrors.notSupported(path, v, supported)];
+  if (v === '') return [fieldErrors.required(child(parent, field))];
+  return supported.includes(v) ? [] : [fieldErrors.notSupported(child(parent, field), v, supported)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +196,7 @@ function validateContainerPorts(ports: readonly ContainerPort[] | undefined, pat
     if (hostPort !== 0)
       for (const m of portNumErrors(hostPort))
         errs.push(fieldErrors.invalid(child(idx, 'hostPort'), hostPort, m));
-    errs.push(...enumErrors(port.protocol, child(idx, 'protocol'), supportedPortProtocols));
+    errs.push(...enumErrors(port.protocol, idx, 'protocol', supportedPortProtocols));
   });
   return errs;
 }
@@ -309,15 +315,18 @@ function validateContainerCommon(ctr: Container, volumes: Set<string>, path: str
   errs.push(
     ...enumErrors(
       ctr.terminationMessagePolicy,
-      child(path, 'terminationMessagePolicy'),
+      path,
+      'terminationMessagePolicy',
       supportedTerminationMessagePolicies,
     ),
-    ...validateContainerPorts(ctr.ports, child(path, 'ports')),
-    ...validateEnv(ctr.env, child(path, 'env')),
-    ...validateVolumeMounts(ctr.volumeMounts, volumes, child(path, 'volumeMounts')),
-    ...enumErrors(ctr.imagePullPolicy, child(path, 'imagePullPolicy'), supportedPullPolicies),
-    ...validateResources(ctr.resources, child(path, 'resources')),
   );
+  // Absent lists pass: their paths are not built (every container of every pod comes here).
+  if (ctr.ports) errs.push(...validateContainerPorts(ctr.ports, child(path, 'ports')));
+  if (ctr.env) errs.push(...validateEnv(ctr.env, child(path, 'env')));
+  if (ctr.volumeMounts)
+    errs.push(...validateVolumeMounts(ctr.volumeMounts, volumes, child(path, 'volumeMounts')));
+  errs.push(...enumErrors(ctr.imagePullPolicy, path, 'imagePullPolicy', supportedPullPolicies));
+  if (ctr.resources) errs.push(...validateResources(ctr.resources, child(path, 'resources')));
   return errs;
 }
 
@@ -431,16 +440,21 @@ export function validateTolerations(
   path: string,
 ): FieldError[] {
   const errs: FieldError[] = [];
-  (tolerations ?? []).forEach((t, i) => {
-    const idx = index(path, i);
+  const list = tolerations ?? [];
+  // Every pod carries several tolerations (a daemon pod at least five): the field paths are
+  // built only for an error, and the common checks avoid intermediate arrays.
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i] as Toleration;
     const k = asString(t.key);
     const op = asString(t.operator);
     const value = asString(t.value);
-    if (k !== '') errs.push(...validateLabelName(k, child(idx, 'key')));
+    if (k !== '') {
+      for (const m of isQualifiedName(k)) errs.push(fieldErrors.invalid(elementChild(path, i, 'key'), k, m));
+    }
     if (k === '' && op !== 'Exists') {
       errs.push(
         fieldErrors.invalid(
-          child(idx, 'operator'),
+          elementChild(path, i, 'operator'),
           op,
           'operator must be Exists when `key` is empty, which means "match all values and all keys"',
         ),
@@ -449,7 +463,7 @@ export function validateTolerations(
     if (t.tolerationSeconds != null && t.effect !== 'NoExecute') {
       errs.push(
         fieldErrors.invalid(
-          child(idx, 'effect'),
+          elementChild(path, i, 'effect'),
           asString(t.effect),
           "effect must be 'NoExecute' when `tolerationSeconds` is set",
         ),
@@ -459,22 +473,35 @@ export function validateTolerations(
       case 'Equal':
       case '': {
         const msgs = isValidLabelValue(value);
-        if (msgs.length > 0) errs.push(fieldErrors.invalid(child(idx, 'operator'), value, msgs.join(';')));
+        if (msgs.length > 0)
+          errs.push(fieldErrors.invalid(elementChild(path, i, 'operator'), value, msgs.join(';')));
         break;
       }
       case 'Exists':
         if (value !== '') {
           errs.push(
-            fieldErrors.invalid(child(idx, 'operator'), t, "value must be empty when `operator` is 'Exists'"),
+            fieldErrors.invalid(
+              elementChild(path, i, 'operator'),
+              t,
+              "value must be empty when `operator` is 'Exists'",
+            ),
           );
         }
         break;
       default:
-        errs.push(fieldErrors.notSupported(child(idx, 'operator'), op, ['Equal', 'Exists']));
+        errs.push(fieldErrors.notSupported(elementChild(path, i, 'operator'), op, ['Equal', 'Exists']));
     }
-    if (asString(t.effect) !== '') errs.push(...validateTaintEffect(t.effect, true, child(idx, 'effect')));
-  });
+    // validateTaintEffect with an empty effect allowed: only an unsupported one is an error.
+    const effect = t.effect ?? '';
+    if (asString(t.effect) !== '' && effect !== '' && !supportedTaintEffects.includes(effect))
+      errs.push(...validateTaintEffect(t.effect, true, elementChild(path, i, 'effect')));
+  }
   return errs;
+}
+
+/** `path[i].name`, for an error found in a list element. */
+function elementChild(path: string, i: number, name: string): string {
+  return child(index(path, i), name);
 }
 
 function validateNodeSelectorRequirement(rq: NodeSelectorRequirement, path: string): FieldError[] {
@@ -632,8 +659,8 @@ export function validatePodSpec(
   );
   errs.push(...validateContainers(s.containers, vols.names, child(path, 'containers')));
   errs.push(...validateHostNetwork(s, path, opts.resourceIsPod === true));
-  errs.push(...enumErrors(s.restartPolicy, child(path, 'restartPolicy'), supportedRestartPolicies));
-  errs.push(...enumErrors(s.dnsPolicy, child(path, 'dnsPolicy'), supportedDNSPolicies));
+  errs.push(...enumErrors(s.restartPolicy, path, 'restartPolicy', supportedRestartPolicies));
+  errs.push(...enumErrors(s.dnsPolicy, path, 'dnsPolicy', supportedDNSPolicies));
   errs.push(...validateLabels(s.nodeSelector, child(path, 'nodeSelector')));
   errs.push(...validateAffinity(s, child(path, 'affinity')));
   if (s.dnsPolicy === 'None' && s.dnsConfig == null) {
@@ -672,9 +699,7 @@ export function validatePodSpec(
       errs.push(fieldErrors.invalid(child(path, 'priorityClassName'), pcName, m));
   }
   if (s.preemptionPolicy != null) {
-    errs.push(
-      ...enumErrors(s.preemptionPolicy, child(path, 'preemptionPolicy'), supportedPreemptionPolicies),
-    );
+    errs.push(...enumErrors(s.preemptionPolicy, path, 'preemptionPolicy', supportedPreemptionPolicies));
   }
   return errs;
 }

@@ -8,9 +8,10 @@ import { fieldErrors } from '../errors.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../names.js';
 
 /** `a.b` — appends a child to a field path (an empty parent yields just the child). */
-export function child(path: string, ...names: string[]): string {
-  let out = path;
-  for (const n of names) out = out === '' ? n : `${out}.${n}`;
+export function child(path: string, name: string, ...more: string[]): string {
+  // Every validated field builds its path, errors or not: the one-name case avoids the loop.
+  let out = path === '' ? name : `${path}.${name}`;
+  for (const n of more) out = out === '' ? n : `${out}.${n}`;
   return out;
 }
 
@@ -67,9 +68,10 @@ export function validateLabels(
   path: string,
 ): FieldError[] {
   const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(labels ?? {})) {
+  if (!labels) return errs;
+  for (const k of Object.keys(labels)) {
     errs.push(...validateLabelName(k, path));
-    const value = asString(v);
+    const value = asString(labels[k]);
     for (const m of isValidLabelValue(value)) errs.push(fieldErrors.invalid(path, value, m));
   }
   return errs;

@@ -97,6 +97,22 @@ describe('GarbageCollector', () => {
     return ds;
   };
 
+  test('a dependent is kept while its owner is alive, and collected when its owner is another object of the same name', async () => {
+    const ds = await createOwnerWithPod();
+    const stale: OwnerReference = { ...ownerRef(ds), uid: 'an-earlier-ds-of-that-name' };
+    await client.create(resources.pods, {
+      metadata: { name: 'ds-b', namespace: 'default', ownerReferences: [stale] },
+      spec: { containers: [{ name: 'c', image: 'x:1' }] },
+    });
+    await until(() => !store.get(resources.pods, 'default', 'ds-b'), 'the stale dependent collected');
+    assert.ok(store.get(resources.pods, 'default', 'ds-a'), 'the live owner keeps its dependent');
+    await client.delete(resources.daemonsets, 'default', 'ds');
+    await until(
+      () => !store.get(resources.pods, 'default', 'ds-a'),
+      'dependent of the deleted owner collected',
+    );
+  });
+
   test('foreground deletion of an owner without dependents completes', async () => {
     await createOwnerWithPod();
     await client.delete(resources.pods, 'default', 'ds-a');

@@ -41,7 +41,22 @@ interface Node {
   readonly key: string;
 }
 
-const typeId = (t: ResourceType): string => `${t.resource}.${t.group}`;
+/** Type ids by type object: every observed change builds its object's reference from one. */
+const typeIds = new WeakMap<ResourceType, string>();
+
+function typeId(t: ResourceType): string {
+  let id = typeIds.get(t);
+  if (id === undefined) {
+    id = `${t.resource}.${t.group}`;
+    typeIds.set(t, id);
+  }
+  return id;
+}
+
+function ownerDeletingForeground(owner: KubeObject): boolean {
+  const m = owner.metadata ?? {};
+  return Boolean(m.deletionTimestamp) && (m.finalizers ?? []).includes(FINALIZER_FOREGROUND);
+}
 
 export class GarbageCollector implements Controller, Reconciler {
   readonly name = 'garbagecollector';
@@ -53,6 +68,8 @@ export class GarbageCollector implements Controller, Reconciler {
   private readonly dependents = new Map<string, Set<string>>();
   private readonly queue: WorkQueue<string>;
   private workers: Promise<void> | undefined;
+  /** Owner apiVersion → kind → type (undefined: not a type taking part). */
+  private readonly ownerTypes = new Map<string, Map<string, ResourceType | undefined>>();
 
   constructor(private readonly options: GarbageCollectorOptions) {
     this.types = options.types ?? allResources.filter((t) => t.kind !== 'Event');
@@ -88,19 +105,28 @@ export class GarbageCollector implements Controller, Reconciler {
 
   private observe(type: ResourceType, old: KubeObject | undefined, obj: KubeObject): void {
     const m = obj.metadata ?? {};
-    const ref = this.ref(type, obj);
-    if (m.uid) this.byUid.set(m.uid, { type, key: objectKey(obj) });
-    for (const o of old?.metadata?.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(ref);
-    for (const o of m.ownerReferences ?? []) {
-      let set = this.dependents.get(o.uid);
-      if (!set) this.dependents.set(o.uid, (set = new Set()));
-      set.add(ref);
-    }
-    // As upstream's graph builder: a dependent is checked when it appears or its owners change,
-    // not on every update (status writes would otherwise each cost a check).
     const owners = m.ownerReferences ?? [];
-    if (owners.length > 0 && (!old || !deepEqual(old.metadata?.ownerReferences ?? [], owners))) {
-      this.queue.add(`dependent|${ref}`);
+    const oldOwners = old?.metadata?.ownerReferences ?? [];
+    // Most updates (status, heartbeats) keep identity and owners: the graph needs no change then.
+    const moved = !old || old.metadata?.uid !== m.uid;
+    const ownersChanged = !old || (oldOwners !== owners && !deepEqual(oldOwners, owners));
+    if (moved && m.uid) this.byUid.set(m.uid, { type, key: objectKey(obj) });
+    if (ownersChanged || moved) {
+      const ref = this.ref(type, obj);
+      for (const o of oldOwners) this.dependents.get(o.uid)?.delete(ref);
+      for (const o of owners) {
+        let set = this.dependents.get(o.uid);
+        if (!set) this.dependents.set(o.uid, (set = new Set()));
+        set.add(ref);
+      }
+      // As upstream's graph builder: a dependent is checked when it appears or its owners change,
+      // not on every update (status writes would otherwise each cost a check). And, as upstream,
+      // not when every owner is already in the graph and alive: attemptToDelete would find
+      // nothing to do. An owner that goes later enqueues its dependents itself (forget, or its
+      // own finalizer processing), so nothing is missed.
+      if (owners.length > 0 && ownersChanged && !this.ownersAlive(obj, owners)) {
+        this.queue.add(`dependent|${ref}`);
+      }
     }
     if (m.deletionTimestamp && m.uid) {
       const f = m.finalizers ?? [];
@@ -143,8 +169,37 @@ export class GarbageCollector implements Controller, Reconciler {
   }
 
   private typeForOwner(ref: OwnerReference): ResourceType | undefined {
+    // Remembered per apiVersion and kind: every new dependent asks for its owners' types.
+    let byKind = this.ownerTypes.get(ref.apiVersion);
+    if (!byKind) {
+      // References may name any apiVersion: the memo is bounded, not a record of them all.
+      if (this.ownerTypes.size >= 1_000) this.ownerTypes.clear();
+      this.ownerTypes.set(ref.apiVersion, (byKind = new Map<string, ResourceType | undefined>()));
+    }
+    if (byKind.has(ref.kind)) return byKind.get(ref.kind);
     const group = ref.apiVersion.includes('/') ? (ref.apiVersion.split('/')[0] ?? '') : '';
-    return this.types.find((t) => t.kind === ref.kind && t.group === group);
+    const type = this.types.find((t) => t.kind === ref.kind && t.group === group);
+    if (byKind.size >= 1_000) byKind.clear();
+    byKind.set(ref.kind, type);
+    return type;
+  }
+
+  /** True when every owner is alive in the caches (what {@link ownerState} would answer without a read). */
+  private ownersAlive(dep: KubeObject, refs: readonly OwnerReference[]): boolean {
+    for (const ref of refs) {
+      const type = this.typeForOwner(ref);
+      if (!type) continue; // unknown kinds are never collected
+      const owner = this.cachedOwner(dep, type, ref);
+      if (!owner || owner.metadata?.uid !== ref.uid || ownerDeletingForeground(owner)) return false;
+    }
+    return true;
+  }
+
+  /** The owner as the caches have it, if the graph knows its uid. */
+  private cachedOwner(dep: KubeObject, type: ResourceType, ref: OwnerReference): KubeObject | undefined {
+    if (!this.byUid.has(ref.uid)) return undefined;
+    const ns = type.namespaced ? (dep.metadata?.namespace ?? '') : '';
+    return this.informers.get(typeId(type))?.get(ns, ref.name);
   }
 
   /** 'alive', 'deleting-foreground' or 'absent' (confirmed with a live read). */
@@ -152,8 +207,7 @@ export class GarbageCollector implements Controller, Reconciler {
     const type = this.typeForOwner(ref);
     if (!type) return 'alive'; // unknown kinds are never collected
     const ns = type.namespaced ? (dep.metadata?.namespace ?? '') : '';
-    const cached = this.byUid.get(ref.uid);
-    let owner = cached ? this.informers.get(typeId(type))?.get(ns, ref.name) : undefined;
+    let owner = this.cachedOwner(dep, type, ref);
     if (!owner || owner.metadata?.uid !== ref.uid) {
       try {
         owner = await this.options.client.get(type, ns, ref.name);
@@ -163,9 +217,7 @@ export class GarbageCollector implements Controller, Reconciler {
       }
       if (owner.metadata?.uid !== ref.uid) return 'absent';
     }
-    const m = owner.metadata ?? {};
-    if (m.deletionTimestamp && (m.finalizers ?? []).includes(FINALIZER_FOREGROUND)) return 'foreground';
-    return 'alive';
+    return ownerDeletingForeground(owner) ? 'foreground' : 'alive';
   }
 
   private async attemptToDelete(ref: string): Promise<void> {

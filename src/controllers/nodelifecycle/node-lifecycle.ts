@@ -55,9 +55,26 @@ export interface NodeLifecycleOptions {
   readonly monitorPeriodMs?: number;
 }
 
-function condition(node: Node, type: string): NodeCondition | undefined {
-  return node.status?.conditions?.find((c) => c.type === type);
+/** The later of two optional times. */
+function later(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
 }
+
+function condition(node: Node, type: string): NodeCondition | undefined {
+  // A loop, not find(): every node is checked for five conditions each monitor period.
+  for (const c of node.status?.conditions ?? []) if (c.type === type) return c;
+  return undefined;
+}
+
+/** Conditions whose status True puts a NoSchedule taint on the node. */
+const PRESSURE_TAINTS: ReadonlyArray<{ readonly type: string; readonly key: string }> = [
+  { type: 'MemoryPressure', key: TAINT_MEMORY_PRESSURE },
+  { type: 'DiskPressure', key: TAINT_DISK_PRESSURE },
+  { type: 'PIDPressure', key: TAINT_PID_PRESSURE },
+  { type: 'NetworkUnavailable', key: TAINT_NETWORK_UNAVAILABLE },
+];
 
 /** The condition taints a node should carry (NoSchedule and NoExecute), without timestamps. */
 export function desiredConditionTaints(node: Node): Taint[] {
@@ -71,13 +88,7 @@ export function desiredConditionTaints(node: Node): Taint[] {
       { key: TAINT_UNREACHABLE, effect: 'NoExecute' },
     );
   }
-  const pressure: Array<[string, string]> = [
-    ['MemoryPressure', TAINT_MEMORY_PRESSURE],
-    ['DiskPressure', TAINT_DISK_PRESSURE],
-    ['PIDPressure', TAINT_PID_PRESSURE],
-    ['NetworkUnavailable', TAINT_NETWORK_UNAVAILABLE],
-  ];
-  for (const [type, key] of pressure)
+  for (const { type, key } of PRESSURE_TAINTS)
     if (condition(node, type)?.status === 'True') out.push({ key, effect: 'NoSchedule' });
   if (node.spec?.unschedulable) out.push({ key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' });
   return out;
@@ -137,34 +148,53 @@ export class NodeLifecycleController implements Controller, Reconciler {
     await this.workers;
   }
 
+  /**
+   * Every monitor period, queues the nodes that need a write now: a node whose heartbeat is
+   * late, or whose condition taints are out of step. The check is reconcile's own decision, made
+   * here so that thousands of healthy nodes do not each cost a trip through the queue; a node
+   * that changes meanwhile is queued by its update, and staleness is checked again next period.
+   */
   private scheduleMonitor(): void {
     this.monitorTimer = this.options.clock.setTimeout(() => {
       if (this.queue.isShuttingDown()) return;
-      for (const key of this.nodes.keys()) this.queue.add(key);
+      const now = this.options.clock.now();
+      for (const key of this.nodes.keys()) {
+        const node = this.nodes.getByKey(key);
+        if (node && this.needsWrite(node, now)) this.queue.add(key);
+      }
       this.scheduleMonitor();
     }, this.monitorPeriodMs);
+  }
+
+  /** Whether reconcile would write the node now: mark it Unknown, or change its taints. */
+  private needsWrite(node: Node, now: number): boolean {
+    if (this.markUnknownDue(node, now)) return true;
+    return !deepEqual(reconcileTaints(node, now), node.spec?.taints ?? []);
+  }
+
+  private markUnknownDue(node: Node, now: number): boolean {
+    const stale = now - this.lastHeartbeat(node) > this.gracePeriodMs;
+    return stale && condition(node, 'Ready')?.status !== 'Unknown';
   }
 
   /** The newest heartbeat of a node: lease renewal, Ready heartbeat, or its creation. */
   lastHeartbeat(node: Node): number {
     const name = node.metadata?.name ?? '';
     const lease = this.leases.get('kube-node-lease', name);
-    const times = [
-      parseTime(lease?.spec?.renewTime),
-      parseTime(condition(node, 'Ready')?.lastHeartbeatTime),
+    // Every node is checked every monitor period: no intermediate arrays here.
+    const latest = later(
+      later(parseTime(lease?.spec?.renewTime), parseTime(condition(node, 'Ready')?.lastHeartbeatTime)),
       parseTime(node.metadata?.creationTimestamp),
-    ].filter((t): t is number => t !== undefined);
-    return times.length > 0 ? Math.max(...times) : this.options.clock.now();
+    );
+    return latest ?? this.options.clock.now();
   }
 
   async reconcile(name: string): Promise<void> {
     const node = this.nodes.get('', name);
     if (!node) return;
     const now = this.options.clock.now();
-    const stale = now - this.lastHeartbeat(node) > this.gracePeriodMs;
-    const ready = condition(node, 'Ready');
     try {
-      if (stale && ready?.status !== 'Unknown') {
+      if (this.markUnknownDue(node, now)) {
         await this.markUnknown(node, now);
         return; // the update comes back through the informer and taints follow
       }

@@ -1,8 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { rfc3339 } from '../../util/clock.js';
-import { evictionTime } from './taint-eviction.js';
+import { resources } from '../../api/resources.js';
+import { ClientEventRecorder } from '../../client/events.js';
+import { LocalClient } from '../../client/local-client.js';
+import { Manager } from '../../controller/manager.js';
+import { ObjectStore } from '../../store/object-store.js';
+import { defaultStrategies } from '../../store/strategies.js';
+import { RealClock, rfc3339 } from '../../util/clock.js';
+import { silentLogger } from '../../util/log.js';
+import { TaintEvictionController, evictionTime } from './taint-eviction.js';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const ADDED = Date.parse('2026-01-01T00:00:00Z');
@@ -125,4 +132,53 @@ describe('evictionTime', () => {
   for (const [name, p, taints, want] of cases) {
     test(name, () => assert.equal(evictionTime(p, taints, NOW), want));
   }
+});
+
+describe('TaintEvictionController', () => {
+  const until = async (fn: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + 5_000;
+    while (!fn()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  test('evicts a pod bound to a node already tainted NoExecute, and pods of a node tainted later', async () => {
+    const clock = new RealClock();
+    const store = new ObjectStore({ clock, strategies: defaultStrategies });
+    const client = new LocalClient(store);
+    const manager = new Manager({ client, clock, logger: silentLogger() });
+    const recorder = new ClientEventRecorder({ client, clock, logger: silentLogger(), component: 'taint' });
+    manager.add(new TaintEvictionController({ manager, client, clock, logger: silentLogger(), recorder }));
+    await client.create(resources.namespaces, { metadata: { name: 'default' } });
+    await client.create(resources.nodes, {
+      metadata: { name: 'tainted' },
+      spec: { taints: [{ key: 'dedicated', value: 'x', effect: 'NoExecute' }] },
+    });
+    await client.create(resources.nodes, { metadata: { name: 'clean' } });
+    await manager.start();
+    try {
+      const bound = (name: string, nodeName: string): Pod => ({
+        metadata: { name, namespace: 'default' },
+        spec: { nodeName, containers: [{ name: 'app', image: 'x:1' }] },
+      });
+      await client.create(resources.pods, bound('on-tainted', 'tainted'));
+      await client.create(resources.pods, bound('on-clean', 'clean'));
+      const deleting = (name: string): boolean =>
+        store.get(resources.pods, 'default', name)?.metadata?.deletionTimestamp !== undefined;
+      await until(() => deleting('on-tainted'), 'the pod on the tainted node marked for deletion');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(deleting('on-clean'), false, 'a pod on an untainted node stays');
+      const clean = store.get(resources.nodes, '', 'clean');
+      assert.ok(clean);
+      await client.update(resources.nodes, {
+        ...clean,
+        spec: { taints: [{ key: 'dedicated', value: 'x', effect: 'NoExecute' }] },
+      });
+      await until(() => deleting('on-clean'), 'the pod of the node tainted later marked for deletion');
+    } finally {
+      await manager.stop();
+      store.close();
+    }
+  });
 });

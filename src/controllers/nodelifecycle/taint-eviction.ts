@@ -49,6 +49,10 @@ export function evictionTime(pod: Pod, taints: readonly Taint[], now: number): n
   return at;
 }
 
+function hasNoExecuteTaint(node: Node): boolean {
+  return (node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+}
+
 const taintId = (t: Taint): string => `${t.key}\u0000${t.value ?? ''}\u0000${t.effect}`;
 
 export class TaintEvictionController implements Controller, Reconciler {
@@ -125,12 +129,21 @@ export class TaintEvictionController implements Controller, Reconciler {
     });
   }
 
+  /**
+   * Queues a bound pod whose node (as cached) has a NoExecute taint: on any other node reconcile
+   * finds nothing to evict. A taint that comes later queues the node's pods itself (enqueueNode),
+   * and so does a node that appears later, so skipping here loses nothing.
+   */
   private enqueuePod(p: Pod): void {
-    if (p.spec?.nodeName && !p.metadata?.deletionTimestamp) this.queue.add(objectKey(p));
+    const nodeName = p.spec?.nodeName;
+    if (!nodeName || p.metadata?.deletionTimestamp) return;
+    const node = this.nodes.get('', nodeName);
+    if (!node || !hasNoExecuteTaint(node)) return;
+    this.queue.add(objectKey(p));
   }
 
   private enqueueNode(n: Node): void {
-    if (!(n.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) return;
+    if (!hasNoExecuteTaint(n)) return;
     for (const p of this.pods.byIndex('nodeName', n.metadata?.name ?? '')) this.enqueuePod(p);
   }
 
