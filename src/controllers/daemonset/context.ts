@@ -37,10 +37,13 @@ export interface DaemonSetContext {
   readonly burstReplicas: number;
   /**
    * The controller's last status write per DaemonSet key: the object it replaced (its
-   * resourceVersion) and the object the server returned. While the cache still shows the replaced
-   * version, the next status write starts from the returned one instead of conflicting.
+   * resourceVersion), the object the server returned and when. While the cache still shows the
+   * replaced version, the next status write starts from the returned one instead of conflicting.
    */
-  readonly statusWrites: Map<string, { readonly basedOn: string; readonly written: DaemonSet }>;
+  readonly statusWrites: Map<
+    string,
+    { readonly basedOn: string; readonly written: DaemonSet; readonly at: number }
+  >;
   /** Re-queues a DaemonSet after a delay (failed-pod back-off, minReadySeconds). */
   enqueueAfter(ds: DaemonSet, ms: number): void;
 }

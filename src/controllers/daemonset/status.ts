@@ -14,6 +14,8 @@ import { placementsFor } from './placement.js';
 import { comparePodsForKeep, isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
 
 export const STATUS_UPDATE_RETRIES = 1;
+/** While a DaemonSet is converging, its status is written at most once per this many ms. */
+export const STATUS_WRITE_INTERVAL_MS = 100;
 
 function readySince(pod: Pod): number | undefined {
   const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True');
@@ -77,6 +79,18 @@ export function computeStatus(
   };
 }
 
+/** Every desired node runs one updated, available pod, and no pod runs where none belongs. */
+function isSettled(c: DaemonSetCounters): boolean {
+  const d = c.desiredNumberScheduled;
+  return (
+    c.currentNumberScheduled === d &&
+    c.numberReady === d &&
+    c.numberAvailable === d &&
+    c.updatedNumberScheduled === d &&
+    c.numberMisscheduled === 0
+  );
+}
+
 function sameCounters(s: DaemonSetStatus | undefined, c: DaemonSetCounters): boolean {
   return (
     (s?.desiredNumberScheduled ?? 0) === c.desiredNumberScheduled &&
@@ -102,6 +116,14 @@ export async function storeDaemonSetStatus(
   if (mine && mine.basedOn === ds.metadata?.resourceVersion) ds = mine.written;
   const generation = ds.metadata?.generation ?? 0;
   if (sameCounters(ds.status, counters) && (ds.status?.observedGeneration ?? 0) >= generation) return;
+  // While pods are still being created, updated or becoming available, counters change with
+  // nearly every pod event: one write per interval carries them (the sync comes back for the
+  // rest). The settled status is written at once.
+  const now = ctx.clock.now();
+  if (mine && !isSettled(counters) && now - mine.at < STATUS_WRITE_INTERVAL_MS) {
+    ctx.enqueueAfter(ds, mine.at + STATUS_WRITE_INTERVAL_MS - now);
+    return;
+  }
   let toUpdate: DaemonSet = ds;
   for (let i = 0; ; i++) {
     const status: DaemonSetStatus = {
@@ -116,7 +138,7 @@ export async function storeDaemonSetStatus(
     };
     try {
       const written = await ctx.client.updateStatus(resources.daemonsets, { ...toUpdate, status });
-      ctx.statusWrites.set(key, { basedOn: toUpdate.metadata?.resourceVersion ?? '', written });
+      ctx.statusWrites.set(key, { basedOn: toUpdate.metadata?.resourceVersion ?? '', written, at: now });
       return;
     } catch (err) {
       if (i >= STATUS_UPDATE_RETRIES) throw err;
