@@ -6,8 +6,8 @@
  * `k:{"name":"nginx"}`, `v:"x"`). A path is a member when the field itself is owned (a leaf, or
  * `.` in FieldsV1 for a list item / map that also has owned children).
  */
-import { lookupPatchMeta } from './smp-schema.js';
-import type { PatchMeta } from './smp-schema.js';
+import { schemaForKind } from './smp-schema.js';
+import type { PatchMeta, StructSchema } from './smp-schema.js';
 import { applyStrategicMergePatch } from './smp.js';
 import { clone, deepEqual } from '../util/objects.js';
 
@@ -67,46 +67,66 @@ export interface FieldSetOptions {
   readonly status?: boolean;
 }
 
-/** The set of fields present in `obj`, addressed with the kind's merge keys. */
+function isEmptyObj(v: Obj): boolean {
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
+}
+
+/**
+ * The set of fields present in `obj`, addressed with the kind's merge keys. One walk carries the
+ * patch schema of the level it is at and the paths built so far (every write of a tracked kind
+ * computes at least one such set).
+ */
 export function fieldSetOf(kind: string, obj: unknown, options: FieldSetOptions = {}): Set<string> {
   const out = new Set<string>();
   if (!isObj(obj)) return out;
-  const walk = (value: unknown, names: string[], path: string[]): void => {
-    if (!isObj(value)) return;
-    for (const [k, v] of Object.entries(value)) {
+  // `dotted` names the field by its JSON names only (list items add nothing; undefined at the
+  // root), `path` is the set member, its parts joined by SEP.
+  const walk = (
+    value: Obj,
+    schema: StructSchema | undefined,
+    dotted: string | undefined,
+    path: string,
+  ): void => {
+    const atRoot = dotted === undefined;
+    const inMetadata = dotted === 'metadata';
+    for (const k of Object.keys(value)) {
+      const v = value[k];
       if (v === undefined) continue;
-      if (names.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-      if (names.length === 0 && k === 'status' && options.status !== true) continue;
-      if (names.length === 1 && names[0] === 'metadata' && STRIPPED_META.has(k)) continue;
-      const childNames = [...names, k];
-      const p = [...path, `f:${k}`];
-      const meta = lookupPatchMeta(kind, childNames);
-      visit(v, meta, childNames, p);
+      if (atRoot && (k === 'apiVersion' || k === 'kind')) continue;
+      if (atRoot && k === 'status' && options.status !== true) continue;
+      if (inMetadata && STRIPPED_META.has(k)) continue;
+      visit(
+        v,
+        schema?.fields.get(k),
+        atRoot ? k : `${dotted}.${k}`,
+        atRoot ? `f:${k}` : `${path}${SEP}f:${k}`,
+      );
     }
   };
-  const visit = (v: unknown, meta: PatchMeta | undefined, names: string[], p: string[]): void => {
-    if (meta?.opaque === true || ATOMIC_STRUCTS.has(names.join('.'))) {
-      out.add(p.join(SEP));
+  const visit = (v: unknown, meta: PatchMeta | undefined, dotted: string, p: string): void => {
+    if (meta?.opaque === true || ATOMIC_STRUCTS.has(dotted)) {
+      out.add(p);
     } else if (isObj(v)) {
-      if (Object.keys(v).length === 0) out.add(p.join(SEP));
-      else walk(v, names, p);
+      if (isEmptyObj(v)) out.add(p);
+      else walk(v, meta?.schema, dotted, p);
     } else if (Array.isArray(v) && meta?.patchStrategy === 'merge') {
-      if (v.length === 0) out.add(p.join(SEP));
+      if (v.length === 0) out.add(p);
       for (const item of v) {
         const kp = keyPart(meta, item);
         if (kp !== undefined) {
-          const ip = [...p, kp];
-          out.add(ip.join(SEP));
-          walk(item, names, ip);
+          const ip = `${p}${SEP}${kp}`;
+          out.add(ip);
+          walk(item as Obj, meta.schema, dotted, ip);
         } else if (!isObj(item)) {
-          out.add([...p, `v:${JSON.stringify(item)}`].join(SEP));
+          out.add(`${p}${SEP}v:${JSON.stringify(item)}`);
         }
       }
     } else {
-      out.add(p.join(SEP));
+      out.add(p);
     }
   };
-  walk(obj, [], []);
+  walk(obj, schemaForKind(kind), undefined, '');
   return out;
 }
 
@@ -134,17 +154,24 @@ export function toFieldsV1(set: FieldSet): FieldsV1 {
   const members: FieldsV1[] = [];
   for (const path of set) {
     let node = root;
-    for (const part of path.split(SEP)) node = node[part] ??= {};
+    for (let start = 0; ; ) {
+      const end = path.indexOf(SEP, start);
+      node = node[end < 0 ? path.slice(start) : path.slice(start, end)] ??= {};
+      if (end < 0) break;
+      start = end + 1;
+    }
     members.push(node);
   }
   // A member that also has children records itself as `.`.
-  for (const node of members) if (Object.keys(node).some((k) => k !== '.')) node['.'] = {};
+  for (const node of members) if (!isEmptyObj(node)) node['.'] = {};
   return sortKeys(root);
 }
 
 function sortKeys(f: FieldsV1): FieldsV1 {
+  const keys = Object.keys(f);
+  if (keys.length === 0) return f;
   const out: FieldsV1 = {};
-  for (const k of Object.keys(f).sort()) out[k] = sortKeys(f[k] ?? {});
+  for (const k of keys.sort()) out[k] = sortKeys(f[k] ?? {});
   return out;
 }
 
