@@ -43,6 +43,7 @@ import { resources } from '../api/resources.js';
 import type { StatusReason } from '../api/errors.js';
 import { ApiError, fromStatus } from '../api/errors.js';
 import type { Clock } from '../util/clock.js';
+import { deepFreeze } from '../util/objects.js';
 import { ClientRateLimiter } from './client-rate-limiter.js';
 import type {
   Client,
@@ -443,7 +444,9 @@ export class HttpClient implements Client {
       stream: false,
     });
     try {
-      return (text ? JSON.parse(text) : {}) as T;
+      // Frozen like the store's objects (the Client contract): callers share them, and the
+      // controllers' memos keyed on frozen objects work over HTTP as they do in-process.
+      return deepFreeze((text ? JSON.parse(text) : {}) as T);
     } catch {
       const code = res.statusCode ?? 0;
       throw new ApiError({
@@ -474,7 +477,9 @@ export class HttpClient implements Client {
       'GET',
       resourcePath(type, options.namespace) + selectorQuery(options),
     );
-    const items = (r.items ?? []).map((o) => ({ ...o, apiVersion: type.apiVersion, kind: type.kind }));
+    const items = (r.items ?? []).map((o) =>
+      Object.freeze({ ...o, apiVersion: type.apiVersion, kind: type.kind }),
+    );
     return { items, resourceVersion: r.metadata?.resourceVersion ?? '' };
   }
 
@@ -621,7 +626,11 @@ export class HttpClient implements Client {
         return false;
       }
       if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED' || ev.type === 'BOOKMARK') {
-        const object = { ...(ev.object as T), apiVersion: type.apiVersion, kind: type.kind } as T;
+        const object = Object.freeze({
+          ...deepFreeze(ev.object as T),
+          apiVersion: type.apiVersion,
+          kind: type.kind,
+        }) as T;
         handlers.onEvent({ type: ev.type, object });
       }
       return true;
