@@ -214,7 +214,8 @@ export function decideAll(
 
 /**
  * decideAll from a {@link DaemonSetView}: the same decisions, but only the nodes the view marks
- * unsettled are visited (an eligible node with its one settled pod never needs work).
+ * unsettled are visited (an eligible node with its one settled pod never needs work), and of the
+ * eligible nodes without a pod only as many as one sync creates on.
  */
 export function decideFromView(
   ctx: DaemonSetContext,
@@ -223,15 +224,20 @@ export function decideFromView(
   view: DaemonSetView,
   hash: string,
 ): ManageDecision {
-  const nodesNeedingPods: string[] = [];
+  const needing: string[] = [];
   const podsToDelete: Pod[] = [];
   for (const node of view.unsettled(nodes)) {
     const placement = nodeShouldRunDaemonPod(node, ds);
     const d = podsShouldBeOnNode(ctx, node, placement, view.byNode, ds, hash);
-    nodesNeedingPods.push(...d.nodesNeedingPods);
+    needing.push(...d.nodesNeedingPods);
     podsToDelete.push(...d.podsToDelete);
   }
   podsToDelete.push(...view.podsWithoutNode());
+  // syncNodes creates on the first BurstReplicas nodes in name order: of the eligible nodes
+  // without a pod (whose decision is always "create"), only that many can be among them.
+  const empties = view.emptyDesired(nodes, ctx.burstReplicas);
+  const nodesNeedingPods =
+    needing.length === 0 ? empties : [...needing, ...empties].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   ctx.logger.trace({ ds: dsKey(ds), create: nodesNeedingPods.length, delete: podsToDelete.length }, 'manage');
   return { nodesNeedingPods, podsToDelete, placements: placementsFor(nodes, ds) };
 }

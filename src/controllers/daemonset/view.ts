@@ -69,7 +69,10 @@ export class DaemonSetView {
   private readonly staged = new Map<string, Pod | null>();
   private readonly dirty = new Set<string>();
   private readonly bits = new Map<string, number>();
+  /** Nodes where manage() must look at the pods (the ones below aside). */
   private readonly unsettledNodes = new Set<string>();
+  /** Eligible nodes without a pod: manage() creates one there, nothing else. */
+  private readonly emptyNodes = new Set<string>();
   /** Per node, its rolling-update bits (RU in update.ts); per bit, how many nodes have it. */
   private readonly rolling = new Map<string, number>();
   private readonly rollingCounts = new Map<number, number>();
@@ -202,6 +205,7 @@ export class DaemonSetView {
       this.rollingCounts.clear();
       for (const set of this.rollingSets.values()) set.clear();
       this.unsettledNodes.clear();
+      this.emptyNodes.clear();
       this.missingNodes.clear();
       this.desired = this.current = this.misscheduled = this.ready = this.updated = 0;
       this.dirty.clear();
@@ -238,8 +242,11 @@ export class DaemonSetView {
     this.misscheduled += delta(MISSCHEDULED);
     this.ready += delta(READY);
     this.updated += delta(UPDATED);
-    if (after & UNSETTLED) this.unsettledNodes.add(name);
+    const empty = (after & DESIRED) !== 0 && (after & CURRENT) === 0;
+    if (after & UNSETTLED && !empty) this.unsettledNodes.add(name);
     else this.unsettledNodes.delete(name);
+    if (empty) this.emptyNodes.add(name);
+    else this.emptyNodes.delete(name);
     if (after & MISSING) this.missingNodes.add(name);
     else this.missingNodes.delete(name);
   }
@@ -293,7 +300,15 @@ export class DaemonSetView {
     };
   }
 
-  /** Nodes (in the cache) where manage() may have work, in name order. */
+  /**
+   * The first `limit` eligible nodes without a pod, in name order: manage() creates at most a
+   * burst per sync, so a new DaemonSet on thousands of nodes need not list them all every sync.
+   */
+  emptyDesired(nodes: readonly Node[], limit: number): string[] {
+    return inNameOrder(this.emptyNodes, nodes, limit);
+  }
+
+  /** Nodes (in the cache) where manage() must look at the pods, in name order. */
   unsettled(nodes: readonly Node[]): Node[] {
     const out: Node[] = [];
     for (const name of inNameOrder(this.unsettledNodes, nodes)) {
@@ -404,7 +419,10 @@ export function checkView(
     }
   }
   const vector = placementsFor(nodes, ds);
-  const unsettled = new Set(view.unsettled(nodes).map((n) => n.metadata?.name ?? ''));
+  const unsettled = new Set([
+    ...view.unsettled(nodes).map((n) => n.metadata?.name ?? ''),
+    ...view.emptyDesired(nodes, Infinity),
+  ]);
   nodes.forEach((node, i) => {
     const name = node.metadata?.name ?? '';
     const pods = reference.get(name);
