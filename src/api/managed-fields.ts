@@ -154,7 +154,7 @@ export function toFieldsV1(set: FieldSet): FieldsV1 {
   const members: FieldsV1[] = [];
   for (const path of set) {
     let node = root;
-    for (let start = 0; ; ) {
+    for (let start = 0; ;) {
       const end = path.indexOf(SEP, start);
       node = node[end < 0 ? path.slice(start) : path.slice(start, end)] ??= {};
       if (end < 0) break;

@@ -233,11 +233,26 @@ export function findResource(group: string, resource: string): ResourceType | un
   return allResources.find((r) => r.group === group && r.resource === resource);
 }
 
+/**
+ * The last frozen object asked for and its key. An informer computes the key of each change it
+ * applies, and then every handler of the change asks for it again: a key built anew is a new
+ * string, which each map lookup flattens and hashes again. A frozen object's key cannot change.
+ */
+let lastObject: KubeObject | undefined;
+let lastKey = '';
+
 /** `namespace/name` for namespaced objects, `name` for cluster-scoped ones: the key of caches and queues. */
 export function objectKey(obj: KubeObject): string {
-  const ns = obj.metadata?.namespace;
-  const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
+  if (obj === lastObject) return lastKey;
+  const m = obj.metadata;
+  const ns = m?.namespace;
+  const name = m?.name ?? '';
+  const key = ns ? `${ns}/${name}` : name;
+  if (Object.isFrozen(obj) && (m === undefined || Object.isFrozen(m))) {
+    lastObject = obj;
+    lastKey = key;
+  }
+  return key;
 }
 
 export function keyOf(namespace: string | undefined, name: string): string {

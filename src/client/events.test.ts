@@ -6,7 +6,7 @@ import { defaultStrategies } from '../store/strategies.js';
 import { FakeClock } from '../util/clock.js';
 import { silentLogger } from '../util/log.js';
 import { LocalClient } from './local-client.js';
-import { COMBINED_PREFIX, ClientEventRecorder } from './events.js';
+import { COMBINED_PREFIX, ClientEventRecorder, nanosHex } from './events.js';
 import { WriteHookClient } from './write-hook-client.js';
 
 function setup(): { clock: FakeClock; store: ObjectStore; client: LocalClient } {
@@ -93,4 +93,23 @@ test('similar events are combined from the 10th on, and the spam filter stops an
   await rec.flush();
   assert.equal(writes, 26);
   store.close();
+});
+
+test('event names: nanoseconds in hex as BigInt arithmetic gives them', () => {
+  const viaBigInt = (ms: number, ns: number): string => (BigInt(ms) * 1_000_000n + BigInt(ns)).toString(16);
+  const cases: Array<[number, number]> = [
+    [0, 0],
+    [0, 15],
+    [1, 0],
+    [2 ** 20 - 1, 999_999],
+    [2 ** 20, 0],
+    [Date.parse('2026-05-01T00:00:00Z'), 123_456],
+    [2 ** 41 - 1, 999_999],
+    [2 ** 41, 1],
+  ];
+  for (let i = 0; i < 1000; i++) {
+    cases.push([Math.floor(Math.random() * 2 ** 41), Math.floor(Math.random() * 1_000_000)]);
+  }
+  for (const [ms, ns] of cases) assert.equal(nanosHex(ms, ns), viaBigInt(ms, ns), `${ms} ${ns}`);
+  assert.throws(() => nanosHex(1.5, 0), RangeError);
 });

@@ -85,6 +85,23 @@ export function referenceTo(obj: KubeObject): ObjectReference {
   return ref;
 }
 
+const TWO_20 = 2 ** 20;
+
+/**
+ * `(ms · 10⁶ + ns).toString(16)` without BigInt (a measurable share of every event): in two
+ * exact halves of 20 bits (5 hex digits) below and the rest above. Other inputs take BigInt.
+ */
+export function nanosHex(ms: number, ns: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 2 ** 41 || !Number.isInteger(ns) || ns < 0 || ns >= 1e6) {
+    return (BigInt(ms) * 1_000_000n + BigInt(ns)).toString(16);
+  }
+  const hi = Math.floor(ms / TWO_20);
+  const low = (ms - hi * TWO_20) * 1_000_000 + ns; // < 2^40: exact
+  const top = hi * 1_000_000 + Math.floor(low / TWO_20); // < 2^42: exact
+  const bottom = low % TWO_20;
+  return top === 0 ? bottom.toString(16) : `${top.toString(16)}${bottom.toString(16).padStart(5, '0')}`;
+}
+
 /** Separates the parts of the correlator's cache keys. */
 const SEP = '\u0000';
 
@@ -150,7 +167,7 @@ export class ClientEventRecorder implements EventRecorder {
     const ref = referenceTo(obj);
     const namespace = ref.namespace ?? 'default';
     // Upstream names events `<object>.<unix nanoseconds in hex>`; we count nanoseconds within the ms.
-    const name = `${ref.name ?? 'unknown'}.${(BigInt(now) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`;
+    const name = `${ref.name ?? 'unknown'}.${nanosHex(now, this.seq++ % 1_000_000)}`;
     const created: Aggregate = {
       name,
       namespace,

@@ -43,6 +43,8 @@ export class Informer<T extends KubeObject> {
   private failures = 0;
   private generation = 0;
   private readonly indexers: Record<string, IndexFunc<T>>;
+  /** The indexers with their indexes, as a list: every cache change walks it. */
+  private indexList: Array<{ readonly fn: IndexFunc<T>; readonly idx: Map<string, Map<string, T>> }> = [];
 
   constructor(
     private readonly client: Client,
@@ -50,7 +52,11 @@ export class Informer<T extends KubeObject> {
     private readonly options: InformerOptions<T>,
   ) {
     this.indexers = { ...(options.indexers ?? {}) };
-    for (const name of Object.keys(this.indexers)) this.indexes.set(name, new Map());
+    for (const [name, fn] of Object.entries(this.indexers)) {
+      const idx = new Map<string, Map<string, T>>();
+      this.indexes.set(name, idx);
+      this.indexList.push({ fn, idx });
+    }
   }
 
   /** Adds secondary indexes; existing cache entries are indexed at once. */
@@ -63,6 +69,7 @@ export class Informer<T extends KubeObject> {
       this.indexers[name] = fn;
       const idx = new Map<string, Map<string, T>>();
       this.indexes.set(name, idx);
+      this.indexList = [...this.indexList, { fn, idx }];
       for (const [key, obj] of this.cache) {
         for (const v of fn(obj)) {
           let bucket = idx.get(v);
@@ -236,7 +243,7 @@ export class Informer<T extends KubeObject> {
       for (const h of this.handlers) h.onDelete?.(ev.object ?? old);
     } else {
       const old = this.cache.get(key);
-      this.put(key, ev.object);
+      this.put(key, ev.object, old);
       for (const h of this.handlers) {
         if (old) h.onUpdate?.(old, ev.object);
         else h.onAdd?.(ev.object);
@@ -254,7 +261,7 @@ export class Informer<T extends KubeObject> {
       seen.add(key);
       const old = this.cache.get(key);
       if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
-      this.put(key, obj);
+      this.put(key, obj, old);
       for (const h of this.handlers) {
         if (old) h.onUpdate?.(old, obj);
         else h.onAdd?.(obj);
@@ -267,20 +274,19 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private put(key: string, obj: T): void {
-    const old = this.cache.get(key);
+  private put(key: string, obj: T, old: T | undefined): void {
     this.cache.set(key, obj);
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const idx = this.indexes.get(name);
-      if (!idx) continue;
-      const before = old ? fn(old) : [];
+    for (const { fn, idx } of this.indexList) {
       const after = fn(obj);
-      // Most updates (status writes) keep every index value: the buckets only take the new object.
-      if (before.length !== after.length || before.some((v, i) => v !== after[i])) {
-        for (const v of before) {
-          const bucket = idx.get(v);
-          bucket?.delete(key);
-          if (bucket?.size === 0) idx.delete(v);
+      if (old !== undefined) {
+        const before = fn(old);
+        // Most updates (status writes) keep every index value: the buckets only take the new object.
+        if (!sameValues(before, after)) {
+          for (const v of before) {
+            const bucket = idx.get(v);
+            bucket?.delete(key);
+            if (bucket?.size === 0) idx.delete(v);
+          }
         }
       }
       for (const v of after) {
@@ -299,9 +305,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const idx = this.indexes.get(name);
-      if (!idx) continue;
+    for (const { fn, idx } of this.indexList) {
       for (const v of fn(obj)) {
         const bucket = idx.get(v);
         bucket?.delete(key);
@@ -309,6 +313,12 @@ export class Informer<T extends KubeObject> {
       }
     }
   }
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Index: pods by `spec.nodeName` (unbound pods under ''). */

@@ -8,13 +8,14 @@ import { ApiError, NotFoundError, isNotFound } from '../api/errors.js';
 import { parseSelector } from '../api/labels.js';
 import { parseFieldSelector } from '../api/fields.js';
 import { patchObject } from '../store/patch-object.js';
-import type { ListOptions, Store } from '../store/types.js';
+import type { ListOptions, Store, UpdateOptions, WatchEvent } from '../store/types.js';
 import type {
   Client,
   ClientDeleteOptions,
   ClientList,
   ClientListOptions,
   ClientWatch,
+  ClientWatchEvent,
   ClientWatchHandlers,
   ClientWatchOptions,
   ClientWriteOptions,
@@ -34,11 +35,8 @@ export class LocalClient implements Client {
   constructor(private readonly store: Store) {}
 
   get<T extends KubeObject>(type: ResourceType<T>, namespace: string, name: string): Promise<T> {
-    return this.run(() => {
-      const obj = this.store.get(type, namespace, name);
-      if (!obj) throw new NotFoundError(type.resource, type.group, name);
-      return obj;
-    });
+    const obj = this.store.get(type, namespace, name);
+    return obj ? Promise.resolve(obj) : Promise.reject(new NotFoundError(type.resource, type.group, name));
   }
 
   list<T extends KubeObject>(type: ResourceType<T>, options?: ClientListOptions): Promise<ClientList<T>> {
@@ -48,12 +46,21 @@ export class LocalClient implements Client {
     });
   }
 
+  // The writes every component makes per pod call the store directly, without a closure for run.
   create<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
-    return this.run(() => this.store.create(type, obj, dry(options)));
+    try {
+      return Promise.resolve(this.store.create(type, obj, options.dryRun ? DRY_RUN : WRITE));
+    } catch (err) {
+      return rejected(err);
+    }
   }
 
   update<T extends KubeObject>(type: ResourceType<T>, obj: T, options: ClientWriteOptions = {}): Promise<T> {
-    return this.run(() => this.store.update(type, obj, dry(options)));
+    try {
+      return Promise.resolve(this.store.update(type, obj, options.dryRun ? DRY_RUN : WRITE));
+    } catch (err) {
+      return rejected(err);
+    }
   }
 
   updateStatus<T extends KubeObject>(
@@ -61,7 +68,11 @@ export class LocalClient implements Client {
     obj: T,
     options: ClientWriteOptions = {},
   ): Promise<T> {
-    return this.run(() => this.store.update(type, obj, { ...dry(options), subresource: 'status' }));
+    try {
+      return Promise.resolve(this.store.update(type, obj, options.dryRun ? DRY_RUN_STATUS : STATUS));
+    } catch (err) {
+      return rejected(err);
+    }
   }
 
   patch<T extends KubeObject>(
@@ -131,8 +142,9 @@ export class LocalClient implements Client {
           ...(options.allowBookmarks ? { allowBookmarks: true } : {}),
         },
         {
+          // The store builds each event for this watcher alone: it is handed on as it is.
           onEvent: (ev) => {
-            if (ev.type !== 'ERROR') handlers.onEvent({ type: ev.type, object: ev.object });
+            if (isClientEvent(ev)) handlers.onEvent(ev);
           },
           onClose: (reason) =>
             handlers.onClose(new ApiError({ reason: 'Expired', code: 410, message: reason })),
@@ -143,16 +155,19 @@ export class LocalClient implements Client {
   }
 
   bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
-    return this.run(() => {
+    try {
       this.store.update(
         resources.pods,
         {
-          metadata: { name: podName, namespace, ...(podUid ? { uid: podUid } : {}) },
+          metadata: podUid ? { name: podName, namespace, uid: podUid } : { name: podName, namespace },
           spec: { nodeName, containers: [] },
         },
-        { subresource: 'binding' },
+        BINDING,
       );
-    });
+      return Promise.resolve();
+    } catch (err) {
+      return rejected(err);
+    }
   }
 
   evict(namespace: string, podName: string, options: ClientDeleteOptions = {}): Promise<void> {
@@ -181,9 +196,24 @@ export class LocalClient implements Client {
     try {
       return Promise.resolve(fn());
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return rejected(err);
     }
   }
+}
+
+function isClientEvent<T>(ev: WatchEvent<T>): ev is WatchEvent<T> & ClientWatchEvent<T> {
+  return ev.type !== 'ERROR';
+}
+
+/** Store options of the common writes, shared (the store only reads them). */
+const WRITE: UpdateOptions = Object.freeze({});
+const DRY_RUN: UpdateOptions = Object.freeze({ dryRun: true });
+const STATUS: UpdateOptions = Object.freeze({ subresource: 'status' });
+const DRY_RUN_STATUS: UpdateOptions = Object.freeze({ dryRun: true, subresource: 'status' });
+const BINDING: UpdateOptions = Object.freeze({ subresource: 'binding' });
+
+function rejected<R>(err: unknown): Promise<R> {
+  return Promise.reject(err instanceof Error ? err : new Error(String(err)));
 }
 
 function dry(options: ClientWriteOptions): { dryRun?: boolean } {

@@ -19,6 +19,7 @@ import { parseTime, rfc3339, rfc3339Micro } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
 import type { Mutable } from '../util/objects.js';
+import { shallowCopy } from '../util/objects.js';
 import {
   ALLOCATABLE_ANNOTATION,
   CAPACITY_ANNOTATION,
@@ -100,8 +101,22 @@ interface ContainerFacts {
   readonly unreadyMessage: string;
 }
 
+/**
+ * Container facts by frozen container list: pods from one template share their list (see
+ * `defaultPod`), and a pod's versions share it too. A frozen list cannot change under its entry.
+ */
+const containerFactsMemo = new WeakMap<readonly Container[], ContainerFacts>();
+
 /** What the pod variables need from the containers, in one pass (every pod event asks). */
 function containerFacts(containers: readonly Container[]): ContainerFacts {
+  const hit = containerFactsMemo.get(containers);
+  if (hit !== undefined) return hit;
+  const facts = computeContainerFacts(containers);
+  if (Object.isFrozen(containers)) containerFactsMemo.set(containers, facts);
+  return facts;
+}
+
+function computeContainerFacts(containers: readonly Container[]): ContainerFacts {
   let hasProbe = false;
   let names = '';
   for (let i = 0; i < containers.length; i++) {
@@ -287,7 +302,9 @@ export class SimulatedKubelet implements Controller {
   }
 
   private nodeVars(node: Node): Vars {
-    return { ...this.staticNodeVars(node), now: rfc3339(this.options.clock.now()) };
+    const vars = shallowCopy(this.staticNodeVars(node));
+    vars['now'] = rfc3339(this.options.clock.now());
+    return vars;
   }
 
   /** The node's variables but `now`. */

@@ -323,9 +323,10 @@ interface Condition {
  */
 export function mergeStatus(current: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  // Copied with Object.assign, not spread: the rendered status usually adds keys (V8's slow path).
   const base: Record<string, unknown> =
     current !== null && typeof current === 'object' && !Array.isArray(current)
-      ? { ...(current as Record<string, unknown>) }
+      ? Object.assign({}, current as Record<string, unknown>)
       : {};
   const entries = patch as Record<string, unknown>;
   for (const k in entries) {

@@ -21,7 +21,7 @@ import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
-import { deepEqual } from '../util/objects.js';
+import { deepEqual, shallowCopy } from '../util/objects.js';
 import type { FilterFailure, NodeInfo } from './filters.js';
 import { buildNodeInfo, fitErrorMessage, podRequests, resourceUnits, runFilters } from './filters.js';
 import { selectPreemption } from './preemption.js';
@@ -191,7 +191,9 @@ export class Scheduler implements Controller, Reconciler {
   private async bind(pod: Pod, nodeName: string): Promise<void> {
     const key = objectKey(pod);
     const { namespace = '', name = '', uid } = pod.metadata ?? {};
-    this.assumed.set(key, nodeName, { ...pod, spec: { ...(pod.spec ?? { containers: [] }), nodeName } });
+    const spec = shallowCopy(pod.spec ?? { containers: [] });
+    spec.nodeName = nodeName;
+    this.assumed.set(key, nodeName, { ...pod, spec });
     try {
       await this.options.client.bind(namespace, name, nodeName, uid);
     } catch (err) {

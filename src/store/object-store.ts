@@ -20,7 +20,7 @@ import type { FieldError } from '../api/errors.js';
 import { fieldsOf } from '../api/fields.js';
 import type { Clock } from '../util/clock.js';
 import { RealClock, rfc3339 } from '../util/clock.js';
-import { clone, deepEqual, deepFreeze } from '../util/objects.js';
+import { clone, deepEqual, deepFreeze, shallowCopy } from '../util/objects.js';
 import type { Persistence, PersistedChange } from './persistence.js';
 import { memoryPersistence } from './persistence.js';
 import type { Strategy, StrategyContext } from './strategy.js';
@@ -72,8 +72,9 @@ interface Watcher {
   readonly typeKey: string;
   readonly options: WatchOptions;
   readonly handlers: WatchHandlers<KubeObject>;
-  /** Undelivered events with their revision; delivered only once durable. */
-  buffer: Array<{ readonly ev: WatchEvent; readonly rev: number }>;
+  /** Undelivered events, delivered only once durable; `revs` holds their revisions (index for index). */
+  buffer: WatchEvent[];
+  revs: number[];
   scheduled: boolean;
   closed: boolean;
 }
@@ -216,7 +217,7 @@ export class ObjectStore implements Store {
     // those keys come before any the defaulter adds, as in the object a client would send.
     let src = input as MutableObject;
     if (src.apiVersion !== type.apiVersion || src.kind !== type.kind || src.metadata == null) {
-      src = { ...src };
+      src = shallowCopy(src);
       src.apiVersion = type.apiVersion;
       src.kind = type.kind;
       src.metadata ??= {};
@@ -417,16 +418,15 @@ export class ObjectStore implements Store {
       options,
       handlers: handlers,
       buffer: [],
+      revs: [],
       scheduled: false,
       closed: false,
     };
     const from = options.resourceVersion;
     if (from === undefined) {
       for (const obj of this.list(type, options).items) {
-        watcher.buffer.push({
-          ev: { type: 'ADDED', object: obj },
-          rev: Number(obj.metadata?.resourceVersion ?? 0),
-        });
+        watcher.buffer.push({ type: 'ADDED', object: obj });
+        watcher.revs.push(Number(obj.metadata?.resourceVersion ?? 0));
       }
     } else if (from < this.rev) {
       if (from < this.compacted) throw new ExpiredError(from, this.compacted + 1);
@@ -435,7 +435,10 @@ export class ObjectStore implements Store {
         const entry = this.log[i];
         if (entry && entry.typeKey === typeKey) {
           const ev = this.filterEvent(type, entry, options);
-          if (ev) watcher.buffer.push({ ev, rev: entry.revision });
+          if (ev) {
+            watcher.buffer.push(ev);
+            watcher.revs.push(entry.revision);
+          }
         }
       }
     }
@@ -447,6 +450,7 @@ export class ObjectStore implements Store {
       stop: () => {
         watcher.closed = true;
         watcher.buffer = [];
+        watcher.revs = [];
         this.watchers.get(typeKey)?.delete(watcher);
       },
     };
@@ -495,7 +499,8 @@ export class ObjectStore implements Store {
 
   private enqueue(w: Watcher, ev: WatchEvent, rev: number): void {
     if (w.closed) return;
-    w.buffer.push({ ev, rev });
+    w.buffer.push(ev);
+    w.revs.push(rev);
     if (w.buffer.length > this.maxBacklog) {
       this.closeWatcher(w, `watcher fell more than ${this.maxBacklog} events behind`);
       return;
@@ -515,17 +520,25 @@ export class ObjectStore implements Store {
    */
   private deliver(w: Watcher): void {
     w.scheduled = false;
-    while (!w.closed && w.buffer.length > 0 && (w.buffer[0]?.rev ?? Infinity) <= this.durable) {
+    while (!w.closed && w.buffer.length > 0 && (w.revs[0] ?? Infinity) <= this.durable) {
       const batch = w.buffer;
+      const revs = w.revs;
       let i = 0;
-      while (i < batch.length && (batch[i]?.rev ?? Infinity) <= this.durable) i++;
-      w.buffer = batch.slice(i);
+      while (i < revs.length && (revs[i] ?? Infinity) <= this.durable) i++;
+      // Usually everything is durable: the watcher then starts on fresh arrays, nothing copied.
+      if (i === batch.length) {
+        w.buffer = [];
+        w.revs = [];
+      } else {
+        w.buffer = batch.slice(i);
+        w.revs = revs.slice(i);
+      }
       for (let j = 0; j < i; j++) {
         if (w.closed) break;
         const item = batch[j];
         if (!item) continue;
         try {
-          w.handlers.onEvent(item.ev);
+          w.handlers.onEvent(item);
         } catch (err) {
           this.closeWatcher(w, `watch handler failed: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -537,6 +550,7 @@ export class ObjectStore implements Store {
     if (w.closed) return;
     w.closed = true;
     w.buffer = [];
+    w.revs = [];
     this.watchers.get(w.typeKey)?.delete(w);
     w.handlers.onClose?.(reason);
   }

@@ -3,7 +3,7 @@
  * server-side behaviour of upstream's registries and default admission plugins (pod priority,
  * DefaultTolerationSeconds, pod binding, DaemonSet template generation).
  */
-import type { Pod, PodCondition, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod, PodCondition, Toleration } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject, MutableObject } from '../api/resources.js';
 import { resources } from '../api/resources.js';
@@ -12,7 +12,7 @@ import { defaulters } from '../api/defaults/index.js';
 import { validators } from '../api/validation/index.js';
 import { rfc3339 } from '../util/clock.js';
 import type { Mutable } from '../util/objects.js';
-import { clone, deepEqual } from '../util/objects.js';
+import { clone, deepEqual, shallowCopy } from '../util/objects.js';
 import type { Strategy, StrategyContext } from './strategy.js';
 
 /** Annotation through which apps/v1 exposes a DaemonSet's internal template generation. */
@@ -106,12 +106,11 @@ function admitDefaultTolerations(pod: Mutable<Pod>): void {
 function bindPod(input: KubeObject, old: KubeObject, ctx: StrategyContext): MutableObject {
   // Copy on write: only metadata, spec and status change; their untouched parts stay shared.
   const frozen = old as Pod;
-  const pod = {
-    ...frozen,
-    metadata: { ...frozen.metadata },
-    spec: { ...(frozen.spec ?? { containers: [] }) },
-    status: { ...frozen.status },
-  } as Mutable<Pod>;
+  // Built with shallowCopy, not spread: spec gains nodeName and status (usually) conditions.
+  const pod = shallowCopy(frozen);
+  pod.metadata = shallowCopy(frozen.metadata ?? {});
+  pod.spec = shallowCopy(frozen.spec ?? { containers: [] });
+  pod.status = shallowCopy(frozen.status ?? {});
   const target = (input as Pod).spec?.nodeName ?? '';
   const name = old.metadata?.name ?? '';
   const wantUid = input.metadata?.uid;
@@ -182,8 +181,26 @@ const podStrategy: Strategy = {
   },
 };
 
+type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/**
+ * QoS classes by frozen container list, for pods without init containers: pods from one template
+ * share their list (see `defaultPod`). A frozen list cannot change under its entry.
+ */
+const qosByContainers = new WeakMap<readonly Container[], QOSClass>();
+
 /** The QoS class the apiserver records on create: Guaranteed, Burstable or BestEffort. */
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+export function qosClass(pod: Pod): QOSClass {
+  const list = pod.spec?.containers;
+  if (list === undefined || pod.spec?.initContainers !== undefined || !Object.isFrozen(list)) {
+    return computeQOSClass(pod);
+  }
+  let qos = qosByContainers.get(list);
+  if (qos === undefined) qosByContainers.set(list, (qos = computeQOSClass(pod)));
+  return qos;
+}
+
+function computeQOSClass(pod: Pod): QOSClass {
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
   let any = false;
   let guaranteed = containers.length > 0;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clone, deepEqual, deepFreeze } from './objects.js';
+import { CloneRecord, clone, deepEqual, deepFreeze, shallowCopy } from './objects.js';
 
 describe('clone', () => {
   test('copies deeply with JSON semantics', () => {
@@ -64,5 +64,51 @@ describe('deepEqual', () => {
     assert.ok(!deepEqual([], {}));
     assert.ok(!deepEqual({ a: {} }, { a: null }));
     assert.ok(!deepEqual('1', 1));
+  });
+});
+
+describe('CloneRecord', () => {
+  test('matches exactly the values whose clone has the recorded keys, order and values', () => {
+    const value = {
+      a: { b: [1, 'x', true, null] },
+      gone: undefined,
+      fn: () => 1,
+      nan: Number.NaN,
+      list: [undefined, 2],
+    };
+    const rec = CloneRecord.of(value);
+    assert.ok(rec);
+    assert.equal(rec.matches(value), true);
+    assert.equal(rec.matches(clone(value)), true);
+    assert.equal(rec.matches(deepFreeze(clone(value))), true);
+    assert.equal(rec.matches({ ...value, extra: 1 }), false);
+    assert.equal(
+      rec.matches({ list: [undefined, 2], nan: Number.NaN, a: { b: [1, 'x', true, null] } }),
+      false,
+    );
+    assert.equal(rec.matches({ ...value, a: { b: [1, 'x', true] } }), false);
+    assert.equal(rec.matches({ ...value, a: { b: [1, 'y', true, null] } }), false);
+    assert.equal(rec.matches({ ...value, a: { b: [1, 'x', true, null], c: 1 } }), false);
+    assert.equal(rec.matches({ ...value, list: [null, 2] }), true);
+    assert.equal(rec.matches({ ...value, nan: null }), true);
+    assert.equal(rec.matches({ ...value, nan: 0 }), false);
+    assert.equal(CloneRecord.of([1, 2])?.matches({ 0: 1, 1: 2 }), false);
+    assert.equal(CloneRecord.of([0])?.matches([-0]), false);
+    assert.equal(CloneRecord.of({ toJSON: () => ({}) }), undefined);
+    assert.equal(CloneRecord.of({ a: 1n }), undefined);
+    assert.equal(CloneRecord.of({ a: 1 })?.matches({ a: 1, toJSON: () => ({ a: 1 }) }), false);
+  });
+});
+
+describe('shallowCopy', () => {
+  test('copies own keys in order, shares their values and leaves the original alone', () => {
+    const inner = { x: 1 };
+    const src = Object.freeze({ b: inner, a: 2 });
+    const copy: Record<string, unknown> = shallowCopy(src);
+    copy['c'] = 3;
+    assert.deepEqual(Object.keys(copy), ['b', 'a', 'c']);
+    assert.equal(copy['b'], inner);
+    assert.equal(Object.isFrozen(copy), false);
+    assert.deepEqual(Object.keys(src), ['b', 'a']);
   });
 });

@@ -173,3 +173,46 @@ describe('defaultPod', () => {
     );
   });
 });
+
+describe('defaultPod with the containers of one template', () => {
+  const template = (): PodSpec => ({
+    containers: [
+      { name: 'c', image: 'nginx:1', resources: { limits: { cpu: '1' } }, ports: [{ containerPort: 80 }] },
+    ],
+    tolerations: [{ key: 'k', operator: 'Exists' }],
+  });
+
+  it('gives every pod from the same lists one deep-frozen copy, equal to a copy of its own', () => {
+    const spec = template();
+    const pods = [1, 2, 3, 4].map((i) =>
+      defaultPod({ metadata: { name: `p${i}` }, spec: { ...spec, nodeName: `n${i}` } }),
+    );
+    const unshared = defaultPod({ metadata: { name: 'p1' }, spec: { ...clone(spec), nodeName: 'n1' } });
+    for (const p of pods) {
+      assert.deepEqual(p.spec?.containers, unshared.spec?.containers);
+      assert.deepEqual(Object.keys(p.spec ?? {}), Object.keys(unshared.spec ?? {}));
+      assert.deepEqual(p.spec?.tolerations, spec.tolerations);
+    }
+    assert.equal(pods[2]?.spec?.containers, pods[1]?.spec?.containers);
+    assert.equal(pods[3]?.spec?.tolerations, pods[2]?.spec?.tolerations);
+    assert.ok(Object.isFrozen(pods[2]?.spec?.containers?.[0]?.resources?.requests));
+    assert.equal(Object.isFrozen(pods[2]?.spec), false);
+    // The input is never touched.
+    assert.deepEqual(spec, template());
+  });
+
+  it('notices a list changed in between, and defaults with hostNetwork apart', () => {
+    const spec = template();
+    for (let i = 0; i < 3; i++) defaultPod({ spec });
+    const c = spec.containers[0] as { image?: string };
+    c.image = 'nginx';
+    const changed = defaultPod({ spec });
+    assert.equal(changed.spec?.containers[0]?.image, 'nginx');
+    assert.equal(changed.spec?.containers[0]?.imagePullPolicy, 'Always');
+    const host = defaultPod({ spec: { ...spec, hostNetwork: true } });
+    assert.equal(host.spec?.containers[0]?.ports?.[0]?.hostPort, 80);
+    assert.equal(defaultPod({ spec }).spec?.containers[0]?.ports?.[0]?.hostPort, undefined);
+    (spec.tolerations as Array<{ key?: string }>)[0]!.key = 'other';
+    assert.equal(defaultPod({ spec }).spec?.tolerations?.[0]?.key, 'other');
+  });
+});

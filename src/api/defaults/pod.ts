@@ -1,6 +1,7 @@
 /**
  * Pod and PodSpec defaulting (pkg/apis/core/v1/defaults.go). Every function returns a new object
- * and never touches its argument, which may be deep-frozen.
+ * and never touches its argument, which may be deep-frozen. {@link defaultPod} may share
+ * deep-frozen parts between the pods it returns (see there).
  */
 import type {
   Container,
@@ -10,9 +11,10 @@ import type {
   Pod,
   PodSpec,
   Probe,
+  Toleration,
   Volume,
 } from 'kubernetes-types/core/v1.js';
-import { clone } from '../../util/objects.js';
+import { CloneRecord, clone, deepFreeze } from '../../util/objects.js';
 
 export const DefaultTerminationGracePeriodSeconds = 30;
 export const DefaultSchedulerName = 'default-scheduler';
@@ -93,8 +95,8 @@ function defaultVolume(v: Volume): void {
   if (v.projected) v.projected.defaultMode ??= DefaultVolumeFileMode;
 }
 
-/** SetDefaults_PodSpec on a mutable copy. */
-function defaultPodSpecInPlace(s: PodSpec): void {
+/** SetDefaults_PodSpec on a mutable copy (`sharedContainers`: the containers are already defaulted). */
+function defaultPodSpecInPlace(s: PodSpec, sharedContainers = false): void {
   s.dnsPolicy ||= 'ClusterFirst';
   s.restartPolicy ||= 'Always';
   s.securityContext ??= {};
@@ -104,7 +106,7 @@ function defaultPodSpecInPlace(s: PodSpec): void {
   if (!s.serviceAccountName && s.serviceAccount) s.serviceAccountName = s.serviceAccount;
   if (s.serviceAccountName && !s.serviceAccount) s.serviceAccount = s.serviceAccountName;
   s.containers ??= [];
-  for (const c of s.containers) defaultContainerInPlace(c);
+  if (!sharedContainers) for (const c of s.containers) defaultContainerInPlace(c);
   for (const c of s.initContainers ?? []) defaultContainerInPlace(c);
   for (const v of s.volumes ?? []) defaultVolume(v);
 }
@@ -141,23 +143,125 @@ function defaultRequestsFromLimits(c: Container): void {
   for (const [k, v] of Object.entries(limits)) if (!(k in c.resources.requests)) c.resources.requests[k] = v;
 }
 
+/** The pod-only container defaults: requests from limits; with hostNetwork, hostPort from containerPort. */
+function defaultPodContainer(c: Container, hostNetwork: boolean): void {
+  defaultRequestsFromLimits(c);
+  if (hostNetwork) for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
+}
+
+/** A list defaulted for sharing: `input` records the list it was made from. */
+interface SharedList<T> {
+  readonly input: CloneRecord;
+  readonly hostNetwork: boolean;
+  /** Deep-frozen: the defaulted containers, or the copied tolerations. */
+  readonly shared: readonly T[];
+}
+
+/**
+ * Pods made from one template (GetPodFromTemplate spreads the template's spec into each pod) hold
+ * the very same `containers` and `tolerations` lists. From the second pod with such a list on,
+ * {@link defaultPod} gives every pod one deep-frozen defaulted copy of it instead of a copy each:
+ * stored objects are frozen and shared anyway, so nothing can tell, and the store then neither
+ * copies, freezes nor validates that part again (see `validatePodSpec`). The copy is used only
+ * while the list still equals — in content, key order included — the list it was made from (a
+ * {@link CloneRecord} of it): the caller may have changed the list in between. Entries go with the input lists (WeakMap).
+ */
+const seenLists = new WeakSet<readonly unknown[]>();
+const sharedContainers = new WeakMap<readonly Container[], SharedList<Container>>();
+const sharedTolerations = new WeakMap<readonly Toleration[], SharedList<Toleration>>();
+
+function sharedList<T>(
+  memo: WeakMap<readonly T[], SharedList<T>>,
+  list: readonly T[],
+  hostNetwork: boolean,
+  defaultItem: ((item: T, hostNetwork: boolean) => void) | undefined,
+): readonly T[] | undefined {
+  const hit = memo.get(list);
+  if (hit !== undefined) {
+    if (hit.hostNetwork === hostNetwork && hit.input.matches(list)) return hit.shared;
+    memo.delete(list);
+    return undefined;
+  }
+  if (!seenLists.has(list)) {
+    seenLists.add(list);
+    return undefined;
+  }
+  const input = CloneRecord.of(list);
+  if (input === undefined) return undefined;
+  const copy = clone(list) as T[];
+  if (defaultItem) for (const item of copy) defaultItem(item, hostNetwork);
+  const shared = deepFreeze(copy);
+  memo.set(list, { input, hostNetwork, shared });
+  return shared;
+}
+
+function defaultSharedContainer(c: Container, hostNetwork: boolean): void {
+  defaultContainerInPlace(c);
+  defaultPodContainer(c, hostNetwork);
+}
+
 /**
  * A copy of `pod` with {@link defaultPodSpec} applied plus the pod-only defaults
  * (SetDefaults_Pod): enableServiceLinks `true`, container requests copied from limits where unset,
  * and with `hostNetwork` every unset hostPort set to its containerPort. `status.phase` is left to
- * the create strategy; `priority` to admission.
+ * the create strategy; `priority` to admission. The containers and tolerations of pods made from
+ * one template may be one deep-frozen list shared by those pods (see {@link sharedContainers}).
  */
 export function defaultPod(pod: Pod): Pod {
-  const out = clone(pod);
+  const inSpec = pod.spec;
+  const hostNetwork = inSpec?.hostNetwork === true;
+  const containers =
+    Array.isArray(inSpec?.containers) && !hasToJSON(pod) && !hasToJSON(inSpec)
+      ? sharedList(sharedContainers, inSpec.containers, hostNetwork, defaultSharedContainer)
+      : undefined;
+  const tolerations =
+    containers !== undefined && Array.isArray(inSpec?.tolerations)
+      ? sharedList(sharedTolerations, inSpec.tolerations, false, undefined)
+      : undefined;
+  const out = containers !== undefined ? clonePodWith(pod, containers, tolerations) : clone(pod);
   const spec: PodSpec = out.spec ?? { containers: [] };
   out.spec = spec;
-  defaultPodSpecInPlace(spec);
-  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) defaultRequestsFromLimits(c);
+  defaultPodSpecInPlace(spec, containers !== undefined);
+  if (containers === undefined) for (const c of spec.containers) defaultPodContainer(c, hostNetwork);
+  for (const c of spec.initContainers ?? []) defaultPodContainer(c, hostNetwork);
   spec.enableServiceLinks ??= true;
-  if (spec.hostNetwork === true) {
-    for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
-      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
-    }
+  return out;
+}
+
+function hasToJSON(v: unknown): boolean {
+  return typeof (v as { toJSON?: unknown } | undefined)?.toJSON === 'function';
+}
+
+/** `clone(pod)`, but with the given deep-frozen lists in place of `spec.containers` and `spec.tolerations`. */
+function clonePodWith(
+  pod: Pod,
+  containers: readonly Container[],
+  tolerations: readonly Toleration[] | undefined,
+): Pod {
+  const out: Record<string, unknown> = {};
+  for (const k in pod) {
+    const v = (pod as unknown as Record<string, unknown>)[k];
+    const x = k === 'spec' ? cloneSpecWith(v as PodSpec, containers, tolerations) : clone(v);
+    if (x !== undefined) out[k] = x;
   }
   return out;
+}
+
+function cloneSpecWith(
+  spec: PodSpec,
+  containers: readonly Container[],
+  tolerations: readonly Toleration[] | undefined,
+): PodSpec {
+  const out: Record<string, unknown> = {};
+  for (const k in spec) {
+    const v = (spec as unknown as Record<string, unknown>)[k];
+    const x =
+      k === 'containers'
+        ? containers
+        : k === 'tolerations' && tolerations !== undefined
+          ? tolerations
+          : clone(v);
+    if (x !== undefined) out[k] = x;
+  }
+  return out as unknown as PodSpec;
 }

@@ -534,3 +534,33 @@ describe('validatePodStatusUpdate', () => {
     assert.deepEqual(validatePodStatusUpdate({ ...pod(), status: { phase: 'Running' } }, pod()), []);
   });
 });
+
+describe('validatePodSpec with shared frozen lists', () => {
+  it('gives the same answers for a frozen container or toleration list on every pod that holds it', () => {
+    const valid = deepFreeze(
+      defaultPod({ spec: { containers: [{ name: 'c', image: 'i:1' }] } }).spec?.containers ?? [],
+    );
+    const invalid = deepFreeze(
+      defaultPod({ spec: { containers: [{ name: 'Bad_Name', image: 'i:1' }] } }).spec?.containers ?? [],
+    );
+    const tolerations = deepFreeze([{ key: 'bad key', operator: 'Exists' as const }]);
+    const spec = (containers: readonly Container[]): PodSpec =>
+      defaultPod({ spec: { containers: [...containers] } }).spec as PodSpec;
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(validatePodSpec({ ...spec(valid), containers: valid }), []);
+      const errs = validatePodSpec({ ...spec(invalid), containers: invalid }).map(fieldErrorString);
+      assert.equal(errs.length, 1);
+      assert.match(errs[0] ?? '', /^spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/);
+      assert.equal(validatePodSpec({ ...spec(valid), containers: valid, tolerations }).length, 1);
+    }
+    // Valid containers mounting a volume are checked against the pod's volumes every time.
+    const mounting = deepFreeze(
+      defaultPod({
+        spec: { containers: [{ name: 'c', image: 'i:1', volumeMounts: [{ name: 'v', mountPath: '/v' }] }] },
+      }).spec?.containers ?? [],
+    );
+    const withVolume = { ...spec(mounting), containers: mounting, volumes: [{ name: 'v', emptyDir: {} }] };
+    assert.deepEqual(validatePodSpec(withVolume), []);
+    assert.equal(validatePodSpec({ ...spec(mounting), containers: mounting }).length, 1);
+  });
+});

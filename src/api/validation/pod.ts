@@ -346,7 +346,34 @@ function checkHostPortConflicts(containers: readonly Container[], path: string):
   return errs;
 }
 
+/**
+ * Frozen container lists found valid, none mounting a volume: valid whatever the pod's volumes and
+ * path. Stored objects are deep-frozen, so such a list cannot change; pods made from one template
+ * share one (see `defaultPod`), and every later pod skips its validation.
+ */
+const validContainerLists = new WeakSet<readonly Container[]>();
+
+/** Frozen toleration lists found valid (as {@link validContainerLists}). */
+const validTolerationLists = new WeakSet<readonly Toleration[]>();
+
+function mountsNoVolume(c: Container): boolean {
+  return !c.volumeMounts || c.volumeMounts.length === 0;
+}
+
 function validateContainers(
+  containers: readonly Container[] | undefined,
+  volumes: Set<string>,
+  path: string,
+): FieldError[] {
+  if (containers !== undefined && validContainerLists.has(containers)) return [];
+  const errs = validateContainerList(containers, volumes, path);
+  if (errs.length === 0 && containers !== undefined && Object.isFrozen(containers)) {
+    if (containers.every(mountsNoVolume)) validContainerLists.add(containers);
+  }
+  return errs;
+}
+
+function validateContainerList(
   containers: readonly Container[] | undefined,
   volumes: Set<string>,
   path: string,
@@ -372,6 +399,8 @@ function validateInitContainers(
   volumes: Set<string>,
   path: string,
 ): FieldError[] {
+  // Most pods have no init containers: nothing to check, no name set to build.
+  if (!inits || inits.length === 0) return [];
   const errs: FieldError[] = [];
   const names = new Set((containers ?? []).map((c) => asString(c.name)));
   (inits ?? []).forEach((ctr, i) => {
@@ -381,7 +410,7 @@ function validateInitContainers(
     if (names.has(name)) errs.push(fieldErrors.duplicate(child(idx, 'name'), name));
     else names.add(name);
   });
-  if (inits && inits.length > 0) errs.push(...checkHostPortConflicts(inits, path));
+  errs.push(...checkHostPortConflicts(inits, path));
   return errs;
 }
 
@@ -439,6 +468,15 @@ export function validateTolerations(
   tolerations: readonly Toleration[] | undefined,
   path: string,
 ): FieldError[] {
+  if (tolerations !== undefined && validTolerationLists.has(tolerations)) return [];
+  const errs = validateTolerationList(tolerations, path);
+  if (errs.length === 0 && tolerations !== undefined && Object.isFrozen(tolerations)) {
+    validTolerationLists.add(tolerations);
+  }
+  return errs;
+}
+
+function validateTolerationList(tolerations: readonly Toleration[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const list = tolerations ?? [];
   // Every pod carries several tolerations (a daemon pod at least five): the field paths are
