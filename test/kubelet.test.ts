@@ -105,6 +105,28 @@ async function advance(clock: FakeClock, ms: number): Promise<void> {
 }
 
 describe('simulated kubelet: readiness probes', () => {
+  test('initialDelaySeconds counts from the container start itself, not from its second', async () => {
+    const clock = new FakeClock();
+    // Start 900 ms into a second: startedAt (written to the second) reads 900 ms early.
+    clock.advance(1_000 - (clock.now() % 1_000) + 900);
+    await withCluster({ nodes: 1, clock }, async (cluster) => {
+      await nodesReady(cluster);
+      const probed: Container = {
+        ...APP,
+        readinessProbe: { httpGet: { path: '/', port: 80 }, initialDelaySeconds: 1, periodSeconds: 10 },
+      };
+      await cluster.client.create(resources.pods, pod('exact', { containers: [probed] }));
+      const p = await podWhere(cluster, 'exact', running, 'Running');
+      const startedAt = Date.parse(p.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? '');
+      assert.ok(clock.now() - startedAt >= 900, 'the container started late in its second');
+      await advance(clock, 500);
+      await settle();
+      assert.equal(isReady(getPod(cluster, 'exact')), false, 'not Ready 0.5 s after the start');
+      await advance(clock, 500);
+      await podWhere(cluster, 'exact', isReady, 'Ready 1 s after the start');
+    });
+  });
+
   test('a pod with a readiness probe is Running but not Ready until initialDelaySeconds pass', async () => {
     const clock = new FakeClock();
     await withCluster({ nodes: 1, clock }, async (cluster) => {

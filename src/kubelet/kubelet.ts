@@ -161,6 +161,12 @@ export class SimulatedKubelet implements Controller {
   private readonly random: () => number;
   private readonly stages: CompiledStages;
   private readonly recorders = new Map<string, EventRecorder>();
+  /**
+   * When each pod's first container last started, to the millisecond (pod UID → ms): `startedAt`
+   * is written to the second, and a readiness probe's initialDelaySeconds counts from the start
+   * itself, as the real kubelet's prober does.
+   */
+  private readonly started = new Map<string, number>();
   private inflight = new Set<Promise<void>>();
 
   constructor(private readonly options: KubeletOptions) {
@@ -171,7 +177,10 @@ export class SimulatedKubelet implements Controller {
     this.pods.addHandlers({
       onAdd: (p) => this.evaluatePod(p),
       onUpdate: (_o, p) => this.evaluatePod(p),
-      onDelete: (p) => this.cancel('Pod', objectKey(p)),
+      onDelete: (p) => {
+        this.cancel('Pod', objectKey(p));
+        this.started.delete(p.metadata?.uid ?? '');
+      },
     });
     this.nodes.addHandlers({
       onAdd: (n) => this.onNode(n),
@@ -474,8 +483,16 @@ export class SimulatedKubelet implements Controller {
           const jitter = spec.jitter ? Math.floor(this.random() * (p.periodSeconds ?? 10) * 1000) : 0;
           wait = Math.max(wait, (p.initialDelaySeconds ?? 0) * 1000 + jitter);
         }
+        const startedAt = parseTime(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt);
+        const precise = this.started.get(pod.metadata?.uid ?? '');
+        // The precise start, if it is the start `startedAt` records (not one before a restart).
         const started =
-          parseTime(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt) ??
+          (precise !== undefined &&
+          startedAt !== undefined &&
+          precise >= startedAt &&
+          precise < startedAt + 2000
+            ? precise
+            : startedAt) ??
           parseTime(pod.status?.startTime) ??
           now;
         return started + wait - now;
@@ -558,7 +575,13 @@ export class SimulatedKubelet implements Controller {
     const vars = this.podVars(pod, node, this.podIP(pod, node));
     const containers = (pod.spec.containers ?? []).map((c) => this.containerVars(pod, c));
     if (compiled.status) {
+      const at = this.options.clock.now();
       const status = mergeStatus(pod.status, compiled.status(vars, containers));
+      const runningSince = (s: unknown): string | undefined =>
+        (s as Pod['status'])?.containerStatuses?.[0]?.state?.running?.startedAt;
+      const since = runningSince(status);
+      if (since !== undefined && since !== runningSince(pod.status))
+        this.started.set(pod.metadata?.uid ?? '', at);
       await client.updateStatus(resources.pods, { ...pod, status: status as Pod['status'] } as Pod);
     }
     if (stage.next.event && compiled.message) {
