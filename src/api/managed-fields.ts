@@ -9,7 +9,7 @@
 import { schemaForKind } from './smp-schema.js';
 import type { PatchMeta, StructSchema } from './smp-schema.js';
 import { applyStrategicMergePatch } from './smp.js';
-import { clone, deepEqual } from '../util/objects.js';
+import { clone, deepEqual, deepFreeze } from '../util/objects.js';
 
 export type FieldsV1 = { [key: string]: FieldsV1 };
 export type FieldSet = ReadonlySet<string>;
@@ -148,8 +148,31 @@ export function intersection(a: FieldSet, b: FieldSet): Set<string> {
   return r;
 }
 
-/** FieldsV1 JSON of a set. */
+/**
+ * FieldsV1 of the sets built last, by their members: objects made from one template (a
+ * DaemonSet's pods) have the same set, and each write records one. The trees are frozen, as
+ * everything the store keeps is; bounded, oldest first out.
+ */
+const recentFieldsV1 = new Map<string, FieldsV1>();
+const RECENT_FIELDS_V1 = 256;
+
+/** FieldsV1 JSON of a set (frozen: it may be shared). */
 export function toFieldsV1(set: FieldSet): FieldsV1 {
+  let key = '';
+  for (const path of set) key += `${path}${SEP}${SEP}`;
+  let tree = recentFieldsV1.get(key);
+  if (tree === undefined) {
+    tree = deepFreeze(buildFieldsV1(set));
+    recentFieldsV1.set(key, tree);
+    if (recentFieldsV1.size > RECENT_FIELDS_V1) {
+      const oldest = recentFieldsV1.keys().next();
+      if (!oldest.done) recentFieldsV1.delete(oldest.value);
+    }
+  }
+  return tree;
+}
+
+function buildFieldsV1(set: FieldSet): FieldsV1 {
   const root: FieldsV1 = {};
   const members: FieldsV1[] = [];
   for (const path of set) {
