@@ -112,8 +112,12 @@ function allUpdated(store: Store, nodes: number): boolean {
   return statusConverged(ds, nodes) && (ds?.status?.observedGeneration ?? 0) >= 2;
 }
 
-function verifyRolledOut(store: Store, nodes: number): void {
+function verifyRolledOut(store: Store, nodes: number, v: S3Variant): void {
   const ds = store.get(resources.daemonsets, BENCH_NAMESPACE, NAME);
+  const probe = ds?.spec?.template.spec?.containers[0]?.readinessProbe;
+  if ((probe?.initialDelaySeconds ?? 0) !== v.readySeconds) {
+    throw new Error(`invalid run: the updated template's readiness delay is not ${v.readySeconds} s`);
+  }
   const hash = computeHash(ds?.spec?.template, ds?.status?.collisionCount);
   const live = store
     .list(resources.pods, { namespace: BENCH_NAMESPACE, labelSelector: parseSelector(`app=${NAME}`) })
@@ -165,7 +169,8 @@ async function runArm(ctx: ScenarioContext, v: S3Variant, nodes: number, floor: 
       const started = performance.now();
       const current = store.get(resources.daemonsets, BENCH_NAMESPACE, NAME);
       if (!current) throw new Error('the DaemonSet vanished');
-      await cluster.client.patch(resources.daemonsets, BENCH_NAMESPACE, NAME, 'merge', {
+      // A strategic merge patch (as `kubectl set image` sends): the container keeps its probe.
+      await cluster.client.patch(resources.daemonsets, BENCH_NAMESPACE, NAME, 'strategic', {
         spec: {
           template: { spec: { containers: [{ name: 'agent', image: 'registry.k8s.io/pause:3.10' }] } },
         },
@@ -183,7 +188,7 @@ async function runArm(ctx: ScenarioContext, v: S3Variant, nodes: number, floor: 
         await nullRollout(client, BENCH_NAMESPACE, NAME, window, v.surge);
       }
       const ended = await done;
-      verifyRolledOut(store, nodes);
+      verifyRolledOut(store, nodes, v);
       return {
         seconds: (ended - started) / 1000,
         writes: (ctrl ? ctrl.writes.total : counter.total) - writesBefore,
