@@ -20,6 +20,7 @@ import type { Reconciler } from '../../controller/reconcile.js';
 import type { WorkerStats } from '../../controller/worker.js';
 import { runWorkers } from '../../controller/worker.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
+import { RealClock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../util/log.js';
 import { deepEqual } from '../../util/objects.js';
@@ -52,6 +53,8 @@ export const BACKOFF_GC_INTERVAL_MS = 60_000;
 /** Pacing of syncs of one DaemonSet (see DaemonSetsController.enqueue). */
 export const SYNC_PAUSE_FACTOR = 3;
 export const MAX_SYNC_PAUSE_MS = 250;
+/** The shortest pause after a sync on the real clock: a burst of pod events waits for one sync. */
+export const MIN_SYNC_PAUSE_MS = 5;
 /** A DaemonSet synced within this window counts as busy for the pacing budget. */
 const BUSY_WINDOW_MS = 1000;
 
@@ -226,10 +229,15 @@ export class DaemonSetsController implements Controller, Reconciler {
   async reconcile(key: string): Promise<void> {
     const clock = this.options.clock;
     const started = clock.now();
+    // Syncs take well under a millisecond: on the real clock they are timed more finely than
+    // its milliseconds. A fake clock (tests) does not move during a sync: no pause then.
+    const real = clock instanceof RealClock;
+    const startedPrecise = real ? performance.now() : 0;
     try {
       await this.syncDaemonSet(key);
     } finally {
       const ended = clock.now();
+      const took = real ? performance.now() - startedPrecise : ended - started;
       this.lastSyncEnd.set(key, ended);
       // DaemonSets syncing at the same time share the budget: with k of them busy, each waits k
       // times longer, so the controller as a whole stays near 1 / (1 + SYNC_PAUSE_FACTOR) of a core.
@@ -238,7 +246,10 @@ export class DaemonSetsController implements Controller, Reconciler {
         if (ended - at <= BUSY_WINDOW_MS) busy++;
         else this.lastSyncEnd.delete(k);
       }
-      const pause = Math.min(MAX_SYNC_PAUSE_MS, SYNC_PAUSE_FACTOR * busy * (ended - started));
+      const pause =
+        took > 0
+          ? Math.min(MAX_SYNC_PAUSE_MS, Math.max(MIN_SYNC_PAUSE_MS, SYNC_PAUSE_FACTOR * busy * took))
+          : 0;
       if (pause > 0) this.notBefore.set(key, ended + pause);
       else this.notBefore.delete(key);
     }
