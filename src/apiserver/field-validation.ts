@@ -425,11 +425,12 @@ export function decodeObject(
   directive: FieldValidation,
 ): DecodedObject {
   let decoded: { value: unknown; errors: StrictError[] } | undefined;
-  if (!yaml) decoded = decodeCompact(type, body.toString('utf8'));
-  if (!yaml && decoded === undefined) {
+  const text = yaml ? undefined : body.toString('utf8');
+  if (text !== undefined) decoded = decodeCompact(type, text);
+  if (text !== undefined && decoded === undefined) {
     try {
       // Unknown fields are left out of the decoded value as they are reported.
-      decoded = decodeJson(body.toString('utf8'), kindShape(type));
+      decoded = decodeJson(text, kindShape(type));
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
     }

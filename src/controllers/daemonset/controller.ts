@@ -264,14 +264,6 @@ export class DaemonSetsController implements Controller, Reconciler {
   // Event handlers (spec §3.1)
 
   /**
-   * Queues a sync of the DaemonSet. Pacing (everynode's addition): after a sync that took t ms, the
-   * next sync of the same DaemonSet starts no sooner than SYNC_PAUSE_FACTOR × k × t later, k being
-   * the number of DaemonSets synced in the last second (at most MAX_SYNC_PAUSE_MS), so a burst of
-   * pod events is handled by one sync instead of one each, and DaemonSets on thousands of nodes
-   * take a bounded share of the CPU while their pods churn. An idle DaemonSet is synced at once,
-   * and node events are not paced ({@link enqueueNow}).
-   */
-  /**
    * Queues a sync without pacing: a node that joins, leaves or changes eligibility is new work
    * (a pod to create or remove) whose latency matters; the queue still coalesces a burst.
    */
@@ -279,6 +271,15 @@ export class DaemonSetsController implements Controller, Reconciler {
     this.queue.add(dsKey(ds));
   }
 
+  /**
+   * Queues a sync of the DaemonSet. Pacing (everynode's addition): after a sync that took t ms, the
+   * next sync of the same DaemonSet starts no sooner than SYNC_PAUSE_FACTOR × k × t later, k being
+   * the number of DaemonSets synced in the last second (at least MIN_SYNC_PAUSE_MS on the real
+   * clock, at most MAX_SYNC_PAUSE_MS; see {@link reconcile}), so a burst of pod events is handled
+   * by one sync instead of one each, and DaemonSets on thousands of nodes take a bounded share of
+   * the CPU while their pods churn. An idle DaemonSet is synced at once, and node events are not
+   * paced ({@link enqueueNow}).
+   */
   private enqueue(ds: DaemonSet): void {
     const key = dsKey(ds);
     const notBefore = this.notBefore.get(key);

@@ -80,7 +80,7 @@ export function computeStatus(
 }
 
 /** Every desired node runs one updated, available pod, and no pod runs where none belongs. */
-function isSettled(c: DaemonSetCounters): boolean {
+function converged(c: DaemonSetCounters): boolean {
   const d = c.desiredNumberScheduled;
   return (
     c.currentNumberScheduled === d &&
@@ -120,7 +120,7 @@ export async function storeDaemonSetStatus(
   // nearly every pod event: one write per interval carries them (the sync comes back for the
   // rest). The settled status is written at once.
   const now = ctx.clock.now();
-  if (mine && !isSettled(counters) && now - mine.at < STATUS_WRITE_INTERVAL_MS) {
+  if (mine && !converged(counters) && now - mine.at < STATUS_WRITE_INTERVAL_MS) {
     ctx.enqueueAfter(ds, mine.at + STATUS_WRITE_INTERVAL_MS - now);
     return;
   }

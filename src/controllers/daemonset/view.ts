@@ -20,7 +20,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Selector } from '../../api/labels.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { groupPodsByNode } from './manage.js';
-import { nodeShouldRunDaemonPod, placementsFor } from './placement.js';
+import { nodeShouldRunDaemonPod, placementPod, placementsFor } from './placement.js';
 import { computeStatus } from './status.js';
 import { RU, planFromView, planRollingUpdate, rollingUpdateBits } from './update.js';
 import type { DaemonSetCounters } from './status.js';
@@ -209,17 +209,21 @@ export class DaemonSetView {
       this.missingNodes.clear();
       this.desired = this.current = this.misscheduled = this.ready = this.updated = 0;
       this.dirty.clear();
-      for (const node of nodes) this.recompute(node.metadata?.name ?? '', node, ds);
+      const sim = placementPod(ds);
+      for (const node of nodes) this.recompute(node.metadata?.name ?? '', node, ds, sim);
       for (const name of this.byNode.keys())
-        if (!this.bits.has(name)) this.recompute(name, getNode(name), ds);
+        if (!this.bits.has(name)) this.recompute(name, getNode(name), ds, sim);
       return;
     }
-    for (const name of this.dirty) this.recompute(name, getNode(name), ds);
+    if (this.dirty.size === 0) return;
+    const sim = placementPod(ds);
+    for (const name of this.dirty) this.recompute(name, getNode(name), ds, sim);
     this.dirty.clear();
   }
 
-  private recompute(name: string, node: Node | undefined, ds: DaemonSet): void {
-    const shouldRun = node !== undefined && nodeShouldRunDaemonPod(node, ds).shouldRun;
+  /** `sim` is placementPod(ds), built once per settle for the nodes whose decision is not memoised. */
+  private recompute(name: string, node: Node | undefined, ds: DaemonSet, sim: Pod): void {
+    const shouldRun = node !== undefined && nodeShouldRunDaemonPod(node, ds, sim).shouldRun;
     const pods = this.byNode.get(name);
     this.recomputeRolling(
       name,
@@ -232,7 +236,7 @@ export class DaemonSetView {
       ),
     );
     const before = this.bits.get(name) ?? 0;
-    const after = this.nodeBits(name, node, ds);
+    const after = node === undefined ? (pods ? MISSING : 0) : this.nodeBits(pods, shouldRun);
     if (before === after) return;
     if (after === 0) this.bits.delete(name);
     else this.bits.set(name, after);
@@ -267,12 +271,9 @@ export class DaemonSetView {
     }
   }
 
-  /** computeStatus and decideAll's per-node rules, for one node. */
-  private nodeBits(name: string, node: Node | undefined, ds: DaemonSet): number {
-    const pods = this.byNode.get(name);
-    if (!node) return pods ? MISSING : 0;
-    const placement = nodeShouldRunDaemonPod(node, ds);
-    if (!placement.shouldRun) return pods ? MISSCHEDULED | UNSETTLED : 0;
+  /** computeStatus and decideAll's per-node rules, for a node in the cache and its pods. */
+  private nodeBits(pods: readonly Pod[] | undefined, shouldRun: boolean): number {
+    if (!shouldRun) return pods ? MISSCHEDULED | UNSETTLED : 0;
     if (!pods) return DESIRED | UNSETTLED;
     let bits = DESIRED | CURRENT;
     if (pods.length !== 1 || !isSettled(pods[0])) bits |= UNSETTLED;
