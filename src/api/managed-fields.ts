@@ -9,6 +9,7 @@
 import { schemaForKind } from './smp-schema.js';
 import type { PatchMeta, StructSchema } from './smp-schema.js';
 import { applyStrategicMergePatch } from './smp.js';
+import { boundedMemo } from '../util/memo.js';
 import { clone, deepEqual, deepFreeze } from '../util/objects.js';
 
 export type FieldsV1 = { [key: string]: FieldsV1 };
@@ -148,31 +149,25 @@ export function intersection(a: FieldSet, b: FieldSet): Set<string> {
   return r;
 }
 
+/** Between two members of a set in a {@link fieldsV1Of} key (a path never holds two SEPs in a row). */
+const MEMBER_SEP = `${SEP}${SEP}`;
+
 /**
- * FieldsV1 of the sets built last, by their members: objects made from one template (a
- * DaemonSet's pods) have the same set, and each write records one. The trees are frozen, as
- * everything the store keeps is; bounded, oldest first out.
+ * FieldsV1 trees by their members: objects made from one template (a DaemonSet's pods) have the
+ * same set, and each write records one. The trees are frozen, as everything the store keeps is.
  */
-const recentFieldsV1 = new Map<string, FieldsV1>();
-const RECENT_FIELDS_V1 = 256;
+const fieldsV1Of = boundedMemo(256, (members: string) =>
+  deepFreeze(buildFieldsV1(members.split(MEMBER_SEP).slice(0, -1))),
+);
 
 /** FieldsV1 JSON of a set (frozen: it may be shared). */
 export function toFieldsV1(set: FieldSet): FieldsV1 {
-  let key = '';
-  for (const path of set) key += `${path}${SEP}${SEP}`;
-  let tree = recentFieldsV1.get(key);
-  if (tree === undefined) {
-    tree = deepFreeze(buildFieldsV1(set));
-    recentFieldsV1.set(key, tree);
-    if (recentFieldsV1.size > RECENT_FIELDS_V1) {
-      const oldest = recentFieldsV1.keys().next();
-      if (!oldest.done) recentFieldsV1.delete(oldest.value);
-    }
-  }
-  return tree;
+  let members = '';
+  for (const path of set) members += `${path}${MEMBER_SEP}`;
+  return fieldsV1Of(members);
 }
 
-function buildFieldsV1(set: FieldSet): FieldsV1 {
+function buildFieldsV1(set: Iterable<string>): FieldsV1 {
   const root: FieldsV1 = {};
   const members: FieldsV1[] = [];
   for (const path of set) {

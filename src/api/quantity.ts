@@ -15,6 +15,7 @@
  *
  * Deliberate difference: upstream's slow parse path caps magnitudes at 2^63-1; here values stay exact.
  */
+import { boundedMemo } from '../util/memo.js';
 
 /** How a quantity prints: `BinarySI` (`Ki`, `Mi`, …), `DecimalSI` (`m`, `k`, `M`, …) or `DecimalExponent` (`e3`). */
 export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
@@ -184,10 +185,6 @@ function canonicalString(nanos: bigint, format: QuantityFormat): string {
   return `${mantissa}${decimalSuffixByExponent.get(exponent) ?? ''}`;
 }
 
-/** Spellings parsed so far (successes only: a malformed one throws a fresh error each time). */
-const parsed = new Map<string, Quantity>();
-const PARSED_CACHE_ENTRIES = 4096;
-
 /** An immutable resource quantity. Create with {@link parseQuantity}, {@link quantityFromInt}, {@link quantityFromMilli}. */
 export class Quantity {
   /** The exact value in nano-units (10^-9). */
@@ -202,18 +199,13 @@ export class Quantity {
     this.#spelling = spelling;
   }
 
-  /** See {@link parseQuantity}. */
-  static parse(str: string): Quantity {
-    // Quantities are immutable and the same few spellings recur on every pod (`100m`, `200Mi`):
-    // each is parsed once.
-    let q = parsed.get(str);
-    if (q === undefined) {
-      q = Quantity.parseUncached(str);
-      if (parsed.size >= PARSED_CACHE_ENTRIES) parsed.clear();
-      parsed.set(str, q);
-    }
-    return q;
-  }
+  /**
+   * See {@link parseQuantity}. Quantities are immutable and the same few spellings recur on every
+   * pod (`100m`, `200Mi`): each is parsed once (successes only: a malformed one throws afresh).
+   */
+  static readonly parse: (str: string) => Quantity = boundedMemo(4096, (str: string) =>
+    Quantity.parseUncached(str),
+  );
 
   private static parseUncached(str: string): Quantity {
     if (str === '') throw new QuantityParseError(QUANTITY_FORMAT_ERROR);

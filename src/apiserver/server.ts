@@ -22,6 +22,7 @@ import type { ListOptions, Store, WatchEvent, WatchHandle } from '../store/types
 import { patchObject } from '../store/patch-object.js';
 import { recordUpdate } from '../api/managed-fields.js';
 import { rfc3339 } from '../util/clock.js';
+import { boundedMemo } from '../util/memo.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
@@ -791,21 +792,10 @@ export class ApiServer {
  * the event of every watch over HTTP, usually within a few milliseconds. Only frozen (stored)
  * objects are remembered, a bounded number of them, so a cached text can never be stale.
  */
-const recentJson = new Map<object, string>();
-const RECENT_JSON_ENTRIES = 1024;
+const storedJson = boundedMemo(1024, (obj: object) => JSON.stringify(obj));
 
 function objectJson(obj: object): string {
-  if (!Object.isFrozen(obj)) return JSON.stringify(obj);
-  let text = recentJson.get(obj);
-  if (text === undefined) {
-    text = JSON.stringify(obj);
-    recentJson.set(obj, text);
-    if (recentJson.size > RECENT_JSON_ENTRIES) {
-      const oldest = recentJson.keys().next();
-      if (!oldest.done) recentJson.delete(oldest.value);
-    }
-  }
-  return text;
+  return Object.isFrozen(obj) ? storedJson(obj) : JSON.stringify(obj);
 }
 
 /** The `fieldManager` query parameter, else the user agent's product name (upstream's default). */

@@ -20,6 +20,7 @@ import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/log.js';
 import type { Mutable } from '../util/objects.js';
 import { shallowCopy } from '../util/objects.js';
+import { boundedMemo } from '../util/memo.js';
 import {
   ALLOCATABLE_ANNOTATION,
   CAPACITY_ANNOTATION,
@@ -64,30 +65,17 @@ const POD_NODE_INDEX = 'nodeName';
  * Full SHA-256 digests for simulated IDs, by input: the same inputs recur (images, node UIDs), so
  * they are cached; an ID of any length is a prefix of the one digest.
  */
-const digests = new Map<string, string>();
+const fullDigest = boundedMemo(50_000, (s: string) => sha256(s));
 
 function hash(s: string, len = 12): string {
-  let d = digests.get(s);
-  if (d === undefined) {
-    if (digests.size >= 50_000) digests.clear();
-    d = sha256(s);
-    digests.set(s, d);
-  }
-  return d.slice(0, len);
+  return fullDigest(s).slice(0, len);
 }
 
 /** The simulated image digest reference of an image (a pure function of its name: cached). */
-const imageIDs = new Map<string, string>();
-
-function imageID(image: string): string {
-  let id = imageIDs.get(image);
-  if (id === undefined) {
-    id = `docker.io/library/${image.split(':')[0] ?? ''}@sha256:${hash(image, 64)}`;
-    if (imageIDs.size >= 10_000) imageIDs.clear();
-    imageIDs.set(image, id);
-  }
-  return id;
-}
+const imageID = boundedMemo(
+  10_000,
+  (image: string) => `docker.io/library/${image.split(':')[0] ?? ''}@sha256:${hash(image, 64)}`,
+);
 
 function sha256(s: string): string {
   return digest('sha256', s, 'hex');

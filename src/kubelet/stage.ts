@@ -7,6 +7,7 @@
  * type (boolean, number, object); other strings interpolate `{{name}}`. An array element of the
  * form `{"$forEachContainer": <template>}` expands once per container with `container.*` variables.
  */
+import { boundedMemo } from '../util/memo.js';
 
 export type StageResource = 'Pod' | 'Node';
 
@@ -53,17 +54,7 @@ export type Vars = Readonly<Record<string, unknown>>;
  * Dotted paths split once: the same few paths (`status.phase`, `container.name`…) are read for
  * every object, and splitting them each time was a measurable share of the kubelet's work.
  */
-const splitPaths = new Map<string, readonly string[]>();
-
-function pathParts(path: string): readonly string[] {
-  let parts = splitPaths.get(path);
-  if (parts === undefined) {
-    if (splitPaths.size >= 10_000) splitPaths.clear();
-    parts = path.split('.');
-    splitPaths.set(path, parts);
-  }
-  return parts;
-}
+const pathParts = boundedMemo(10_000, (path: string): readonly string[] => path.split('.'));
 
 function readParts(obj: unknown, parts: readonly string[]): unknown {
   let cur: unknown = obj;

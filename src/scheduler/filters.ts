@@ -5,6 +5,7 @@
  */
 import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../api/quantity.js';
+import { boundedMemo } from '../util/memo.js';
 import {
   findMatchingUntoleratedTaint,
   requiredNodeAffinityMatches,
@@ -39,23 +40,14 @@ export interface FilterFailure {
 export const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
 
 /** Amounts already converted, per unit (millicores for cpu, base units otherwise) and spelling. */
-const milliUnits = new Map<string, bigint>();
-const baseUnits = new Map<string, bigint>();
-const UNITS_CACHE_ENTRIES = 4096;
+const milliUnits = boundedMemo(4096, (text: string) => parseQuantity(text).milliValue());
+const baseUnits = boundedMemo(4096, (text: string) => parseQuantity(text).value());
 
 /** A resource amount in the integer units the filters compare: millicores for cpu, base units otherwise. */
 export const resourceUnits = (name: string, value: string | number): bigint => {
   // Every filter pass converts the same few spellings (a node's allocatable, a template's requests).
   const text = String(value);
-  const cache = name === 'cpu' ? milliUnits : baseUnits;
-  let units = cache.get(text);
-  if (units === undefined) {
-    const q = parseQuantity(text);
-    units = name === 'cpu' ? q.milliValue() : q.value();
-    if (cache.size >= UNITS_CACHE_ENTRIES) cache.clear();
-    cache.set(text, units);
-  }
-  return units;
+  return name === 'cpu' ? milliUnits(text) : baseUnits(text);
 };
 
 function addInto(target: Resources, name: string, amount: bigint): void {

@@ -2,6 +2,7 @@
  * The injectable clock. Every component that waits or stamps time takes a Clock, so tests drive
  * time by hand ({@link FakeClock}) and two clusters in one process never share hidden timers.
  */
+import { boundedMemo } from './memo.js';
 
 export interface TimerHandle {
   cancel(): void;
@@ -157,14 +158,8 @@ export function rfc3339Micro(ms: number): string {
 
 export function parseTime(s: string | undefined): number | undefined {
   if (!s) return undefined;
-  // Controllers read the same timestamps over and over (heartbeats, start times of one second).
-  let t = parsedTimes.get(s);
-  if (t === undefined) {
-    t = Date.parse(s);
-    if (parsedTimes.size >= PARSED_TIMES_ENTRIES) parsedTimes.clear();
-    parsedTimes.set(s, t);
-  }
+  const t = parsedTime(s);
   return Number.isNaN(t) ? undefined : t;
 }
-const parsedTimes = new Map<string, number>();
-const PARSED_TIMES_ENTRIES = 4096;
+// Controllers read the same timestamps over and over (heartbeats, start times of one second).
+const parsedTime = boundedMemo(4096, (s: string) => Date.parse(s));
