@@ -1,27 +1,25 @@
 // Profiles S1's convergence phase only (not cluster start-up): one DaemonSet on N nodes, either
 // the null controller ("floor") or the DaemonSet controller ("ctrl"), with the V8 CPU profiler
-// around it. Writes DIR/s1-<mode>.cpuprofile; summarise with scripts/profile-top.mjs.
+// around the benchmark's own timed phase. Writes DIR/s1-<mode>.cpuprofile; summarise with
+// scripts/profile-top.mjs.
 // Usage: node --expose-gc --import tsx scripts/profile-s1.mts [NODES=5000] [floor|ctrl] [DIR=/tmp]
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import {
   BENCH_NAMESPACE,
   WriteCounter,
-  benchDaemonSet,
   startCluster,
   startController,
-  statusConverged,
-  waitFor,
   waitNodesReady,
 } from '../bench/lib/harness.js';
 import { nullCreate } from '../bench/lib/null-controller.js';
-import { resources } from '../src/api/resources.js';
+import { S1_NAME, createAndWait } from '../bench/scenarios/s1.js';
 
 const keepAlive = setInterval(() => {}, 1000); // the cluster's timers are unref'd
 const nodes = Number(process.argv[2] ?? 5000);
 const mode = process.argv[3] ?? 'floor';
 const dir = process.argv[4] ?? '/tmp';
-const ctx = { progress: () => {}, timeoutMs: 300_000 };
+const ctx = { progress: () => {}, timeoutMs: 300_000, equalBudget: false };
 const cluster = await startCluster({ nodes });
 await waitNodesReady(cluster, nodes, ctx);
 const ctrl = mode === 'ctrl' ? await startController(cluster) : undefined;
@@ -29,21 +27,17 @@ const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.start');
-const t0 = performance.now();
-await cluster.client.create(resources.daemonsets, benchDaemonSet('s1'));
-const converged = waitFor(
-  cluster.store,
-  [resources.daemonsets],
-  () => statusConverged(cluster.store.get(resources.daemonsets, BENCH_NAMESPACE, 's1'), nodes),
-  ctx.timeoutMs,
-  'S1 converged',
+const seconds = await createAndWait(
+  cluster,
+  nodes,
+  ctx,
+  mode,
+  ctrl ? undefined : () => nullCreate(new WriteCounter().wrap(cluster.client), BENCH_NAMESPACE, S1_NAME),
 );
-if (!ctrl) await nullCreate(new WriteCounter().wrap(cluster.client), BENCH_NAMESPACE, 's1');
-const t1 = await converged;
 const { profile } = await session.post('Profiler.stop');
 const file = `${dir}/s1-${mode}.cpuprofile`;
 writeFileSync(file, JSON.stringify(profile));
-console.log(`${mode}: ${((t1 - t0) / 1000).toFixed(2)} s; profile in ${file}`);
+console.log(`${mode}: ${seconds.toFixed(2)} s; profile in ${file}`);
 await ctrl?.stop();
 await cluster.stop();
 clearInterval(keepAlive);

@@ -25,10 +25,10 @@ import {
 } from '../lib/harness.js';
 import type { RunResult } from '../lib/report.js';
 import { efficiency, peakRssMB, round } from '../lib/report.js';
-import { verifyConverged } from './s1.js';
+import { S1_NAME, verifyConverged } from './s1.js';
 import type { ScenarioContext } from './context.js';
 
-const NAME = 's1';
+const NAME = S1_NAME;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const READ_VERBS = new Set(['GET', 'LIST', 'WATCH']);
 

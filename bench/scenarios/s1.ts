@@ -24,7 +24,9 @@ import type { RunResult } from '../lib/report.js';
 import { efficiency, peakRssMB, round } from '../lib/report.js';
 import type { ScenarioContext } from './context.js';
 
-const NAME = 's1';
+/** The S1 DaemonSet's name (in-process and over HTTP). */
+export const S1_NAME = 's1';
+const NAME = S1_NAME;
 
 /** Fails the run unless the stored pods agree with the status: one Ready pod on every node. */
 export function verifyConverged(store: Store, ds: DaemonSet, nodes: number): void {
@@ -45,7 +47,11 @@ export function verifyConverged(store: Store, ds: DaemonSet, nodes: number): voi
   }
 }
 
-async function createAndWait(
+/**
+ * S1's timed phase on a settled cluster: creates the DaemonSet, runs `floor` (the null
+ * controller's writes) if given, and returns the seconds until it converged, checked.
+ */
+export async function createAndWait(
   cluster: EmbeddedCluster,
   nodes: number,
   ctx: ScenarioContext,
