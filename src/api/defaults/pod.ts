@@ -238,30 +238,25 @@ function clonePodWith(
   containers: readonly Container[],
   tolerations: readonly Toleration[] | undefined,
 ): Pod {
+  return cloneKeys(pod, (k, v) =>
+    k === 'spec'
+      ? cloneKeys(v as object, (sk, sv) =>
+          sk === 'containers'
+            ? containers
+            : sk === 'tolerations' && tolerations !== undefined
+              ? tolerations
+              : clone(sv),
+        )
+      : clone(v),
+  );
+}
+
+/** A copy of `obj` with each key's value from `value` (clone's rule: undefined values are dropped). */
+function cloneKeys(obj: object, value: (key: string, v: unknown) => unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k in pod) {
-    const v = (pod as unknown as Record<string, unknown>)[k];
-    const x = k === 'spec' ? cloneSpecWith(v as PodSpec, containers, tolerations) : clone(v);
+  for (const k in obj) {
+    const x = value(k, (obj as Record<string, unknown>)[k]);
     if (x !== undefined) out[k] = x;
   }
   return out;
-}
-
-function cloneSpecWith(
-  spec: PodSpec,
-  containers: readonly Container[],
-  tolerations: readonly Toleration[] | undefined,
-): PodSpec {
-  const out: Record<string, unknown> = {};
-  for (const k in spec) {
-    const v = (spec as unknown as Record<string, unknown>)[k];
-    const x =
-      k === 'containers'
-        ? containers
-        : k === 'tolerations' && tolerations !== undefined
-          ? tolerations
-          : clone(v);
-    if (x !== undefined) out[k] = x;
-  }
-  return out as unknown as PodSpec;
 }
