@@ -138,6 +138,7 @@ export class DaemonSetView {
     const old = this.records.get(name);
     if (old) {
       if (old.pod === pod) return;
+      if (pod && this.replaceInPlace(name, old, pod)) return;
       this.records.delete(name);
       if (!old.matching) this.unmatched.delete(name);
       if (this.isOutdated(old)) this.outdated--;
@@ -159,6 +160,32 @@ export class DaemonSetView {
       this.byNode.set(node, [...(this.byNode.get(node) ?? []), pod]);
       this.dirty.add(node);
     }
+  }
+
+  /**
+   * A new version of a node's only pod that changes nothing the node's bits read (where it is,
+   * whether it matches, is deleting, terminal, Ready, updated): it takes the old one's place and
+   * the node stays clean. Most pod updates are such (a binding to the node it targeted).
+   */
+  private replaceInPlace(name: string, old: PodRecord, pod: Pod): boolean {
+    if (old.node === undefined || !old.matching) return false;
+    const list = this.byNode.get(old.node);
+    if (list?.length !== 1 || list[0] !== old.pod) return false;
+    const was = old.pod;
+    if (
+      Boolean(was.metadata?.deletionTimestamp) !== Boolean(pod.metadata?.deletionTimestamp) ||
+      isTerminalPod(was) !== isTerminalPod(pod) ||
+      isPodReady(was) !== isPodReady(pod) ||
+      isPodUpdated(was, this.hash, this.templateGeneration) !==
+        isPodUpdated(pod, this.hash, this.templateGeneration) ||
+      groupedUnder(pod) !== old.node ||
+      !this.selector.matches(pod.metadata?.labels)
+    ) {
+      return false;
+    }
+    this.records.set(name, { pod, matching: true, node: old.node });
+    this.byNode.set(old.node, [pod]);
+    return true;
   }
 
   /** Owned pods whose labels no longer match the selector. */
