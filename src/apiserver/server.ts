@@ -727,14 +727,25 @@ export class ApiServer {
       if (!res.writableEnded) res.end();
     };
     const entry = { close };
+    // The store hands over a watcher's events in batches: the lines of one batch go out as one
+    // chunk (one write, one TLS record run) instead of a chunk per event.
+    let lines = '';
+    const flush = (): void => {
+      const text = lines;
+      lines = '';
+      if (closed || text === '') return;
+      res.write(text);
+      if (res.writableLength > maxBacklog) close();
+    };
     const write = (ev: WatchEvent): void => {
       if (closed) return;
       let object: unknown = ev.object;
       if (accept.table && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR')
         object = toTable(p.type.kind, this.printable(p, [ev.object]), tableOpts);
       const json = object === ev.object ? objectJson(ev.object) : JSON.stringify(object);
-      res.write(`{"type":${JSON.stringify(ev.type)},"object":${json}}\n`);
-      if (res.writableLength > maxBacklog) close();
+      if (lines === '') queueMicrotask(flush);
+      lines += `{"type":${JSON.stringify(ev.type)},"object":${json}}\n`;
+      if (lines.length > WATCH_CHUNK_CHARS) flush();
     };
     try {
       handle = store.watch(
@@ -786,6 +797,9 @@ export class ApiServer {
     this.json(res, status.code ?? 500, status);
   }
 }
+
+/** A watch batch is written once it holds this much text (a replay of a big list is many chunks). */
+const WATCH_CHUNK_CHARS = 1 << 20;
 
 /**
  * JSON text of the objects serialised last: a written object goes out in the response and in

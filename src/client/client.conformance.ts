@@ -226,6 +226,41 @@ export function clientConformance(name: string, factory: ClientFactory): void {
     );
 
     test(
+      'a watch replaying a long history (megabytes of objects) delivers every event whole and in order',
+      withClient(async (c) => {
+        const start = await c.list(resources.pods);
+        // 200 pods of ~8 KB each: the replay is one delivery batch of ~1.6 MB, written in chunks.
+        const note = 'x'.repeat(8000);
+        const names = Array.from({ length: 200 }, (_, i) => `burst-${String(i).padStart(3, '0')}`);
+        const created = await Promise.all(
+          names.map((n) =>
+            c.create(resources.pods, {
+              ...pod(n, { burst: 'yes' }),
+              metadata: { name: n, namespace: 'default', labels: { burst: 'yes' }, annotations: { note } },
+            }),
+          ),
+        );
+        const inOrder = created
+          .map((p) => ({ name: p.metadata?.name ?? '', rv: Number(p.metadata?.resourceVersion) }))
+          .sort((a, b) => a.rv - b.rv)
+          .map((p) => p.name);
+        const events: ClientWatchEvent<Pod>[] = [];
+        const w = await c.watch(
+          resources.pods,
+          { resourceVersion: start.resourceVersion },
+          { onEvent: (e) => events.push(e), onClose: () => {} },
+        );
+        for (let i = 0; i < 250 && events.length < names.length; i++) await tick();
+        w.stop();
+        assert.deepEqual(
+          events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`),
+          inOrder.map((n) => `ADDED ${n}`),
+        );
+        assert.ok(events.every((e) => e.object.metadata?.annotations?.['note'] === note));
+      }),
+    );
+
+    test(
       'a watch on a label selector only sees matching objects',
       withClient(async (c) => {
         const events: ClientWatchEvent<Pod>[] = [];
