@@ -136,9 +136,13 @@ export class DaemonSetView {
 
   private apply(name: string, pod: Pod | null): void {
     const old = this.records.get(name);
+    if (old?.pod === pod) return;
+    const matching = pod !== null && this.selector.matches(pod.metadata?.labels);
+    const rec: PodRecord | undefined = pod
+      ? { pod, matching, node: matching ? groupedUnder(pod) : undefined }
+      : undefined;
+    if (old && rec && this.replaceInPlace(name, old, rec)) return;
     if (old) {
-      if (old.pod === pod) return;
-      if (pod && this.replaceInPlace(name, old, pod)) return;
       this.records.delete(name);
       if (!old.matching) this.unmatched.delete(name);
       if (this.isOutdated(old)) this.outdated--;
@@ -149,16 +153,13 @@ export class DaemonSetView {
         this.dirty.add(old.node);
       }
     }
-    if (!pod) return;
-    const matching = this.selector.matches(pod.metadata?.labels);
-    const node = matching ? groupedUnder(pod) : undefined;
-    const rec: PodRecord = { pod, matching, node };
+    if (!rec) return;
     this.records.set(name, rec);
-    if (!matching) this.unmatched.add(name);
+    if (!rec.matching) this.unmatched.add(name);
     if (this.isOutdated(rec)) this.outdated++;
-    if (node !== undefined) {
-      this.byNode.set(node, [...(this.byNode.get(node) ?? []), pod]);
-      this.dirty.add(node);
+    if (rec.node !== undefined) {
+      this.byNode.set(rec.node, [...(this.byNode.get(rec.node) ?? []), rec.pod]);
+      this.dirty.add(rec.node);
     }
   }
 
@@ -167,23 +168,22 @@ export class DaemonSetView {
    * whether it matches, is deleting, terminal, Ready, updated): it takes the old one's place and
    * the node stays clean. Most pod updates are such (a binding to the node it targeted).
    */
-  private replaceInPlace(name: string, old: PodRecord, pod: Pod): boolean {
-    if (old.node === undefined || !old.matching) return false;
+  private replaceInPlace(name: string, old: PodRecord, rec: PodRecord): boolean {
+    if (old.node === undefined || !old.matching || !rec.matching || rec.node !== old.node) return false;
     const list = this.byNode.get(old.node);
     if (list?.length !== 1 || list[0] !== old.pod) return false;
     const was = old.pod;
+    const pod = rec.pod;
     if (
       Boolean(was.metadata?.deletionTimestamp) !== Boolean(pod.metadata?.deletionTimestamp) ||
       isTerminalPod(was) !== isTerminalPod(pod) ||
       isPodReady(was) !== isPodReady(pod) ||
       isPodUpdated(was, this.hash, this.templateGeneration) !==
-        isPodUpdated(pod, this.hash, this.templateGeneration) ||
-      groupedUnder(pod) !== old.node ||
-      !this.selector.matches(pod.metadata?.labels)
+        isPodUpdated(pod, this.hash, this.templateGeneration)
     ) {
       return false;
     }
-    this.records.set(name, { pod, matching: true, node: old.node });
+    this.records.set(name, rec);
     this.byNode.set(old.node, [pod]);
     return true;
   }
