@@ -15,7 +15,7 @@ import { resources } from '../api/resources.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { FakeClock } from '../util/clock.js';
 import type { HttpClientOptions, HttpResponseInfo } from './http-client.js';
-import { HttpClient, isRetryable, retryDelayMs } from './http-client.js';
+import { HttpClient, MAX_REQUEST_CONNECTIONS, isRetryable, retryDelayMs } from './http-client.js';
 
 /** A clock whose timers fire on the next turn while time jumps ahead; it records every wait. */
 class RecordingClock implements Clock {
@@ -435,5 +435,67 @@ describe('retry policy', () => {
     const kc = kubeConfig(1);
     assert.throws(() => new HttpClient({ kubeConfig: kc, maxRetries: -1 }), /maxRetries/);
     assert.throws(() => new HttpClient({ kubeConfig: kc, qps: 10, burst: 0 }), /burst/);
+  });
+});
+
+describe('HttpClient connections', () => {
+  test('a burst of 200 requests shares a bounded pool of connections, and a watch still opens while every one is busy', async () => {
+    const held: ServerResponse[] = [];
+    const sockets = new Set<object>();
+    let requestsSeen = 0;
+    let notify: () => void = () => {};
+    const server = createServer((req, res) => {
+      sockets.add(req.socket);
+      if ((req.url ?? '').includes('watch=true')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(
+          `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'w', namespace: 'default' } } })}\n`,
+        );
+        return; // the watch stays open
+      }
+      requestsSeen++;
+      held.push(res);
+      notify();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const client = new HttpClient({ kubeConfig: kubeConfig(port), qps: 0 });
+    try {
+      const gets = Array.from({ length: 200 }, (_, i) => client.get(resources.pods, 'default', `p${i}`));
+      // Every connection of the pool is now waiting for an answer; the rest of the burst queues.
+      while (requestsSeen < MAX_REQUEST_CONNECTIONS) await new Promise<void>((r) => (notify = r));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(requestsSeen, MAX_REQUEST_CONNECTIONS, 'no more requests in flight than connections');
+      const watched = new Promise<string>((resolve, reject) => {
+        client
+          .watch(
+            resources.pods,
+            {},
+            { onEvent: (e) => resolve(e.object.metadata?.name ?? ''), onClose: () => {} },
+          )
+          .catch(reject);
+      });
+      assert.equal(await watched, 'w', 'the watch streams while the request connections are busy');
+      // Answer everything (the queued requests reuse the pool's connections as they free up).
+      const answer = (res: ServerResponse): void => {
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(pod));
+      };
+      for (const res of held.splice(0)) answer(res);
+      notify = () => {
+        for (const res of held.splice(0)) answer(res);
+      };
+      const answers = await Promise.all(gets);
+      assert.equal(answers.length, 200);
+      assert.equal(requestsSeen, 200);
+      assert.equal(
+        sockets.size,
+        MAX_REQUEST_CONNECTIONS + 1,
+        'the pool and the watch, no connection per request',
+      );
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -27,13 +27,15 @@
  *   that is not a Status gets the reason of its HTTP code) or the connection error.
  *
  * Connections are kept alive and reused: the kubeconfig is applied to every request (tokens may
- * rotate), but requests share one keep-alive agent per TLS identity instead of client-node's
- * agent per request (unless the kubeconfig names a proxy); idle connections close after 15 s.
+ * rotate), but requests share keep-alive agents per TLS identity instead of client-node's agent
+ * per request (unless the kubeconfig names a proxy): requests a pool of at most 32 connections,
+ * watches their own, all from one TLS secure context; idle connections close after 15 s.
  * Bodies are collected as buffers and decoded once, and watch streams are split into lines without
  * re-scanning what was buffered, so a 5,000-node list or a large watch event costs linear time.
  */
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { createSecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -134,6 +136,12 @@ const RETRY_AFTER_CAP_MS = 60_000;
  * just closed. Busy connections (watches) are not affected.
  */
 const IDLE_SOCKET_TIMEOUT_MS = 15_000;
+/**
+ * Connections for requests (watches have their own): enough to keep a multi-core API server busy,
+ * few enough that a burst of hundreds of requests (a DaemonSet's slow start) waits for a free
+ * connection instead of opening, and handshaking, one connection per request.
+ */
+export const MAX_REQUEST_CONNECTIONS = 32;
 
 /** Connection failures worth a retry; the first four mean no connection was made, so nothing was sent. */
 const NOT_SENT_ERRORS: ReadonlySet<string> = new Set([
@@ -261,6 +269,11 @@ const sleep = (clock: Clock, ms: number): Promise<void> =>
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 type TlsSettings = Pick<HttpsRequestOptions, (typeof TLS_FIELDS)[number]>;
 
+interface Agents {
+  readonly requests: HttpsAgent | HttpAgent;
+  readonly watches: HttpsAgent | HttpAgent;
+}
+
 function sameSetting(a: unknown, b: unknown): boolean {
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
   return a === b;
@@ -319,7 +332,7 @@ export class HttpClient implements Client {
   private readonly maxRetries: number;
   private readonly limiter: ClientRateLimiter;
   private retries = 0;
-  private shared: { readonly tls: TlsSettings; readonly agent: HttpsAgent | HttpAgent } | undefined;
+  private shared: { readonly tls: TlsSettings; readonly agents: Agents } | undefined;
 
   /** Throws on a kubeconfig without a current cluster and on invalid qps/burst/maxRetries. */
   constructor(private readonly options: HttpClientOptions) {
@@ -345,7 +358,8 @@ export class HttpClient implements Client {
 
   /** Closes the client's connections, open watches and requests in flight included: call it when done. */
   close(): void {
-    this.shared?.agent.destroy();
+    this.shared?.agents.requests.destroy();
+    this.shared?.agents.watches.destroy();
     this.shared = undefined;
   }
 
@@ -411,7 +425,10 @@ export class HttpClient implements Client {
       },
     };
     await this.options.kubeConfig.applyToHTTPSOptions(opts);
-    if (!this.proxied) opts.agent = this.sharedAgent(opts);
+    if (!this.proxied) {
+      const agents = this.sharedAgents(opts);
+      opts.agent = spec.stream ? agents.watches : agents.requests;
+    }
     return new Promise((resolve, reject) => {
       const req =
         this.server.protocol === 'https:' ? httpsRequest(opts, resolve) : httpRequest(opts, resolve);
@@ -420,19 +437,37 @@ export class HttpClient implements Client {
     });
   }
 
-  /** The keep-alive agent for these TLS settings (a new one when the kubeconfig's credentials changed). */
-  private sharedAgent(opts: HttpsRequestOptions): HttpsAgent | HttpAgent {
+  /**
+   * The keep-alive agents for these TLS settings (new ones when the kubeconfig's credentials
+   * changed): one for requests, at most {@link MAX_REQUEST_CONNECTIONS} connections, and one for
+   * watches, which hold their connection for as long as they run and so must never wait for one.
+   * Over TLS both share one secure context: building it (parsing the CA, the client certificate
+   * and key) is most of the cost of opening a connection.
+   */
+  private sharedAgents(opts: HttpsRequestOptions): Agents {
     const tls: TlsSettings = {};
     for (const f of TLS_FIELDS) if (opts[f] !== undefined) Object.assign(tls, { [f]: opts[f] });
     const current = this.shared;
-    if (current && TLS_FIELDS.every((f) => sameSetting(current.tls[f], tls[f]))) return current.agent;
-    // The previous agent is dropped, not destroyed: its watches and requests in flight finish.
-    const agent =
-      this.server.protocol === 'https:'
-        ? new HttpsAgent({ ...tls, keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS })
-        : new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
-    this.shared = { tls, agent };
-    return agent;
+    if (current && TLS_FIELDS.every((f) => sameSetting(current.tls[f], tls[f]))) return current.agents;
+    // The previous agents are dropped, not destroyed: their watches and requests in flight finish.
+    const common = { keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS };
+    let agents: Agents;
+    if (this.server.protocol === 'https:') {
+      const { ca, cert, key, pfx, passphrase } = tls;
+      const secureContext = createSecureContext({ ca, cert, key, pfx, passphrase });
+      const withTls = { ...tls, ...common, secureContext };
+      agents = {
+        requests: new HttpsAgent({ ...withTls, maxSockets: MAX_REQUEST_CONNECTIONS }),
+        watches: new HttpsAgent(withTls),
+      };
+    } else {
+      agents = {
+        requests: new HttpAgent({ ...common, maxSockets: MAX_REQUEST_CONNECTIONS }),
+        watches: new HttpAgent(common),
+      };
+    }
+    this.shared = { tls, agents };
+    return agents;
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
