@@ -136,6 +136,30 @@ describe('field validation over HTTP', () => {
     );
   });
 
+  test('indented bodies with escaped quotes and trailing backslashes: stored exactly, and a repeated key is still found', async () => {
+    const annotations = { quoted: 'say "hi"', slash: 'ends with \\', both: '\\"\\' };
+    const clean = { ...daemonSet('esc'), metadata: { name: 'esc', annotations } };
+    const ok = await send('POST', `${DS_PATH}?fieldValidation=Strict`, JSON.stringify(clean, null, 2));
+    assert.equal(ok.code, 201, JSON.stringify(ok.body));
+    assert.deepEqual(ok.warnings, []);
+    assert.deepEqual((stored('esc')['metadata'] as Record<string, unknown>)['annotations'], {
+      ...annotations,
+      'deprecated.daemonset.template.generation': '1',
+    });
+    // A repeated key whose value is a number, beside strings ending in backslashes.
+    const text = JSON.stringify({ ...clean, metadata: { name: 'esc2', annotations } }, null, 2).replace(
+      '"spec": {',
+      '"spec": {\n    "minReadySeconds": 1,\n    "minReadySeconds": 2,',
+    );
+    const dup = await send('POST', `${DS_PATH}?fieldValidation=Strict`, text);
+    assert.equal(dup.code, 400, JSON.stringify(dup.body));
+    assert.match(String(dup.body['message']), /duplicate field "spec\.minReadySeconds"$/);
+    const warned = await send('POST', `${DS_PATH}?fieldValidation=Warn`, text);
+    assert.equal(warned.code, 201);
+    assert.deepEqual(warned.warnings, ['299 - "duplicate field \\"spec.minReadySeconds\\""']);
+    assert.equal(specOf(stored('esc2'))['minReadySeconds'], 2, 'the last value wins, as upstream');
+  });
+
   test('Warn create: 201 with one Warning header per problem; unknown fields are not stored', async () => {
     const text = JSON.stringify(daemonSet('w', { foo: 1 })).replace(
       '"metadata":{"name":"w"}',

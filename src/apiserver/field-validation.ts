@@ -391,21 +391,76 @@ function cannotBeHandled(type: ResourceType, doc: unknown, err: string): BadRequ
   );
 }
 
+/** The keys and strings of a JSON value: each is one quoted token of its text. */
+function quotedTokens(v: unknown): number {
+  if (typeof v === 'string') return 1;
+  if (v === null || typeof v !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) n += quotedTokens(v[i]);
+    return n;
+  }
+  for (const k in v) n += 1 + quotedTokens((v as Record<string, unknown>)[k]);
+  return n;
+}
+
 /**
- * The common case, without the strict reader: a compact body as JSON.stringify writes it (what
- * clients built on it send). A body equal to the re-serialisation of its parse has no repeated
- * key (a repeated key would be missing from it); with no unknown field either, there is nothing
- * to report. Undefined when the body is not such a document: the strict reader decides then.
+ * {@link quotedTokens} of a parsed value whose every field is known to `shape` (the same walk as
+ * {@link pruneValue}); undefined at the first unknown field. No copies and no paths: the caller
+ * only needs to know that there is nothing to report.
  */
-function decodeCompact(
+function knownQuotedTokens(v: unknown, shape: Shape): number | undefined {
+  if (shape.kind === 'opaque' || shape.kind === 'any') return quotedTokens(v);
+  if (Array.isArray(v)) {
+    if (shape.kind !== 'list') return quotedTokens(v);
+    const items = shapeOf(shape.items);
+    let n = 0;
+    for (let i = 0; i < v.length; i++) {
+      const c = knownQuotedTokens(v[i], items);
+      if (c === undefined) return undefined;
+      n += c;
+    }
+    return n;
+  }
+  if (!isObject(v) || shape.kind === 'list') return quotedTokens(v);
+  let n = 0;
+  for (const key in v) {
+    const s = fieldShape(shape, key);
+    if (s === undefined) return undefined;
+    const c = knownQuotedTokens(v[key], s);
+    if (c === undefined) return undefined;
+    n += 1 + c;
+  }
+  return n;
+}
+
+/** The quotes of a JSON text that delimit a key or a string (not the escaped ones inside). */
+function delimitingQuotes(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === 92) backslashes++;
+    if ((backslashes & 1) === 0) n++;
+  }
+  return n;
+}
+
+/**
+ * The common case, without the strict reader: a body with no unknown field and no repeated key
+ * (nothing to report). A repeated key is one the parse dropped, with its value: the parsed value
+ * then holds fewer keys and strings than the text has quoted tokens, so equal counts prove there
+ * is none. Undefined when the body is not such a document: the strict reader decides then.
+ */
+function decodeClean(
   type: ResourceType,
   text: string,
 ): { value: unknown; errors: StrictError[] } | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    if (!isObject(value) || JSON.stringify(value) !== text) return undefined;
-    const { object, unknown } = pruneUnknownFields(type, value);
-    return unknown.length === 0 ? { value: object, errors: [] } : undefined;
+    if (!isObject(value)) return undefined;
+    const tokens = knownQuotedTokens(value, kindShape(type));
+    if (tokens === undefined || 2 * tokens !== delimitingQuotes(text)) return undefined;
+    return { value, errors: [] };
   } catch {
     // Not JSON, or too deep for the recursive walks: the strict reader and its fallback decide.
     return undefined;
@@ -426,7 +481,7 @@ export function decodeObject(
 ): DecodedObject {
   let decoded: { value: unknown; errors: StrictError[] } | undefined;
   const text = yaml ? undefined : body.toString('utf8');
-  if (text !== undefined) decoded = decodeCompact(type, text);
+  if (text !== undefined) decoded = decodeClean(type, text);
   if (text !== undefined && decoded === undefined) {
     try {
       // Unknown fields are left out of the decoded value as they are reported.
