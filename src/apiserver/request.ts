@@ -8,6 +8,7 @@ import type { ResourceType } from '../api/resources.js';
 import { findResource } from '../api/resources.js';
 import { ApiError, BadRequestError } from '../api/errors.js';
 import type { PatchType } from '../client/types.js';
+import { StreamTooLargeError, readAll } from '../util/streams.js';
 
 /** Bodies larger than this are refused with 413 (the apiserver's limit is 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -111,19 +112,15 @@ export function parseAccept(header: string | undefined): AcceptInfo {
   return { table, discovery };
 }
 
-/** Reads the body, refusing more than MAX_BODY_BYTES with 413. */
+/** Reads the body, refusing more than MAX_BODY_BYTES with 413 (an overflow while it streams also ends its connection). */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(b);
+  try {
+    return await readAll(req, limit);
+  } catch (err) {
+    throw err instanceof StreamTooLargeError ? tooLarge(limit) : err;
   }
-  return Buffer.concat(chunks);
 }
 
 function tooLarge(limit: number): ApiError {

@@ -46,6 +46,7 @@ import type { StatusReason } from '../api/errors.js';
 import { ApiError, fromStatus } from '../api/errors.js';
 import type { Clock } from '../util/clock.js';
 import { deepFreeze } from '../util/objects.js';
+import { readAll } from '../util/streams.js';
 import { ClientRateLimiter } from './client-rate-limiter.js';
 import type {
   Client,
@@ -243,9 +244,7 @@ function errorFromResponse(code: number, text: string): ApiError {
 }
 
 async function readBody(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readAll(res)).toString('utf8');
 }
 
 /**
