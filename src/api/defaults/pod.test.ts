@@ -201,28 +201,6 @@ describe('defaultPod with the containers of one template', () => {
     assert.deepEqual(spec, template());
   });
 
-  it('shares one copy between lists that are separate objects with equal content (bodies decoded per request)', () => {
-    const decoded = (): PodSpec => JSON.parse(JSON.stringify({ ...template(), nodeName: 'n' })) as PodSpec;
-    const pods = [1, 2, 3, 4].map((i) => defaultPod({ metadata: { name: `d${i}` }, spec: decoded() }));
-    const unshared = defaultPod({ metadata: { name: 'd0' }, spec: { ...clone(template()), nodeName: 'n' } });
-    for (const p of pods) {
-      assert.deepEqual(p.spec?.containers, unshared.spec?.containers);
-      assert.deepEqual(p.spec?.tolerations, template().tolerations);
-    }
-    assert.equal(pods[2]?.spec?.containers, pods[3]?.spec?.containers);
-    assert.equal(pods[2]?.spec?.tolerations, pods[3]?.spec?.tolerations);
-    assert.ok(Object.isFrozen(pods[3]?.spec?.containers));
-    // Other content, or the same content with hostNetwork, is defaulted on its own.
-    const other = decoded();
-    (other.containers[0] as { image?: string }).image = 'nginx:2';
-    const changed = [1, 2, 3].map(() => defaultPod({ spec: JSON.parse(JSON.stringify(other)) as PodSpec }));
-    assert.equal(changed[2]?.spec?.containers[0]?.image, 'nginx:2');
-    assert.notEqual(changed[2]?.spec?.containers, pods[3]?.spec?.containers);
-    const host = [1, 2, 3].map(() => defaultPod({ spec: { ...decoded(), hostNetwork: true } }));
-    assert.equal(host[2]?.spec?.containers[0]?.ports?.[0]?.hostPort, 80);
-    assert.equal(pods[3]?.spec?.containers[0]?.ports?.[0]?.hostPort, undefined);
-  });
-
   it('notices a list changed in between, and defaults with hostNetwork apart', () => {
     const spec = template();
     for (let i = 0; i < 3; i++) defaultPod({ spec });

@@ -170,19 +170,8 @@ const seenLists = new WeakSet<readonly unknown[]>();
 const sharedContainers = new WeakMap<readonly Container[], SharedList<Container>>();
 const sharedTolerations = new WeakMap<readonly Toleration[], SharedList<Toleration>>();
 
-/**
- * The same sharing for lists that are new objects every time: pods decoded from request bodies
- * (the DaemonSet controller over HTTP) never share a list object, only its content. Keyed by the
- * list's JSON text (clone's own semantics, so equal texts make equal copies); `null` marks a text
- * seen once. Emptied at {@link CONTENT_ENTRIES} entries, so one-off lists cannot grow it.
- */
-const CONTENT_ENTRIES = 512;
-const containersByContent = new Map<string, readonly Container[] | null>();
-const tolerationsByContent = new Map<string, readonly Toleration[] | null>();
-
 function sharedList<T>(
   memo: WeakMap<readonly T[], SharedList<T>>,
-  byContent: Map<string, readonly T[] | null>,
   list: readonly T[],
   hostNetwork: boolean,
   defaultItem: ((item: T, hostNetwork: boolean) => void) | undefined,
@@ -195,47 +184,15 @@ function sharedList<T>(
   }
   if (!seenLists.has(list)) {
     seenLists.add(list);
-    return sharedByContent(byContent, list, hostNetwork, defaultItem);
+    return undefined;
   }
   const input = CloneRecord.of(list);
   if (input === undefined) return undefined;
-  const shared = defaultedCopy(list, hostNetwork, defaultItem);
-  memo.set(list, { input, hostNetwork, shared });
-  return shared;
-}
-
-function sharedByContent<T>(
-  byContent: Map<string, readonly T[] | null>,
-  list: readonly T[],
-  hostNetwork: boolean,
-  defaultItem: ((item: T, hostNetwork: boolean) => void) | undefined,
-): readonly T[] | undefined {
-  let key: string;
-  try {
-    key = `${hostNetwork ? 'h' : '-'}${JSON.stringify(list)}`;
-  } catch {
-    return undefined; // not JSON (a cycle, a bigint): clone refuses it later with its own error
-  }
-  const hit = byContent.get(key);
-  if (hit) return hit;
-  if (byContent.size >= CONTENT_ENTRIES) byContent.clear();
-  if (hit === undefined) {
-    byContent.set(key, null);
-    return undefined;
-  }
-  const shared = defaultedCopy(list, hostNetwork, defaultItem);
-  byContent.set(key, shared);
-  return shared;
-}
-
-function defaultedCopy<T>(
-  list: readonly T[],
-  hostNetwork: boolean,
-  defaultItem: ((item: T, hostNetwork: boolean) => void) | undefined,
-): readonly T[] {
   const copy = clone(list) as T[];
   if (defaultItem) for (const item of copy) defaultItem(item, hostNetwork);
-  return deepFreeze(copy);
+  const shared = deepFreeze(copy);
+  memo.set(list, { input, hostNetwork, shared });
+  return shared;
 }
 
 function defaultSharedContainer(c: Container, hostNetwork: boolean): void {
@@ -255,17 +212,11 @@ export function defaultPod(pod: Pod): Pod {
   const hostNetwork = inSpec?.hostNetwork === true;
   const containers =
     Array.isArray(inSpec?.containers) && !hasToJSON(pod) && !hasToJSON(inSpec)
-      ? sharedList(
-          sharedContainers,
-          containersByContent,
-          inSpec.containers,
-          hostNetwork,
-          defaultSharedContainer,
-        )
+      ? sharedList(sharedContainers, inSpec.containers, hostNetwork, defaultSharedContainer)
       : undefined;
   const tolerations =
     containers !== undefined && Array.isArray(inSpec?.tolerations)
-      ? sharedList(sharedTolerations, tolerationsByContent, inSpec.tolerations, false, undefined)
+      ? sharedList(sharedTolerations, inSpec.tolerations, false, undefined)
       : undefined;
   const out = containers !== undefined ? clonePodWith(pod, containers, tolerations) : clone(pod);
   const spec: PodSpec = out.spec ?? { containers: [] };
