@@ -56,11 +56,12 @@ export type Vars = Readonly<Record<string, unknown>>;
  */
 const pathParts = boundedMemo(10_000, (path: string): readonly string[] => path.split('.'));
 
-function readParts(obj: unknown, parts: readonly string[]): unknown {
+/** Reads `parts` (from index `from` on) as a path into `obj`. */
+function readParts(obj: unknown, parts: readonly string[], from = 0): unknown {
   let cur: unknown = obj;
-  for (const part of parts) {
+  for (let i = from; i < parts.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+    cur = (cur as Record<string, unknown>)[parts[i] as string];
   }
   return cur;
 }
@@ -114,18 +115,14 @@ export function conditionHolds(obj: unknown, c: FieldCondition, vars: Vars): boo
   return compiledHolds(obj, compileCondition(c), vars);
 }
 
-export function stageMatches(stage: Stage, obj: unknown, vars: Vars): boolean {
-  return stage.match.every((c) => conditionHolds(obj, c, vars));
-}
-
-/** The first stage of `stages` for `resource` whose conditions hold. */
+/** The first stage of `stages` for `resource` whose conditions hold (as {@link CompiledStages} finds it). */
 export function firstMatchingStage(
   stages: readonly Stage[],
   resource: StageResource,
   obj: unknown,
   vars: Vars,
 ): Stage | undefined {
-  return stages.find((s) => s.resource === resource && stageMatches(s, obj, vars));
+  return new CompiledStages(stages).firstMatching(resource, obj, vars)?.stage;
 }
 
 const WHOLE = /^\{\{\s*([\w.]+)\s*\}\}$/;
@@ -146,15 +143,6 @@ type Scoped = (vars: Vars, containers: readonly Vars[], container: unknown) => u
 
 type Lookup = (vars: Vars, container: unknown) => unknown;
 
-function readPartsFrom(obj: unknown, parts: readonly string[], from: number): unknown {
-  let cur: unknown = obj;
-  for (let i = from; i < parts.length; i++) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[parts[i] as string];
-  }
-  return cur;
-}
-
 /**
  * A variable reference: the whole name if the variables have it, else a dotted path into them.
  * In a container's scope `container` names the container; every other name reads the variables.
@@ -170,7 +158,7 @@ function compileLookup(name: string): Lookup {
   return (vars, container) => {
     if (name in vars) return vars[name];
     if (container === OUTSIDE) return readParts(vars, parts);
-    return readPartsFrom(first === 'container' ? container : vars[first], parts, 1);
+    return readParts(first === 'container' ? container : vars[first], parts, 1);
   };
 }
 
@@ -258,8 +246,8 @@ export function render(template: unknown, vars: Vars, containers: readonly Vars[
 
 /**
  * A stage table compiled once for a kubelet: condition paths split, templates turned into
- * functions. Matching and rendering give exactly what {@link firstMatchingStage} and
- * {@link render} give on the source table, without re-parsing it for every object.
+ * functions, so matching and rendering (what {@link firstMatchingStage} and {@link render} do for
+ * a single call) do not re-parse the table for every object.
  */
 export class CompiledStages {
   private readonly byResource = new Map<StageResource, CompiledStage[]>();
@@ -277,7 +265,7 @@ export class CompiledStages {
     }
   }
 
-  /** The first stage for `resource` whose conditions hold, as {@link firstMatchingStage}. */
+  /** The first stage for `resource` whose conditions hold. */
   firstMatching(resource: StageResource, obj: unknown, vars: Vars): CompiledStage | undefined {
     for (const s of this.byResource.get(resource) ?? []) {
       let all = true;
