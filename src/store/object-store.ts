@@ -20,6 +20,7 @@ import type { FieldError } from '../api/errors.js';
 import { fieldsOf } from '../api/fields.js';
 import type { Clock } from '../util/clock.js';
 import { RealClock, rfc3339 } from '../util/clock.js';
+import { weakMemo } from '../util/memo.js';
 import { clone, deepEqual, deepFreeze, shallowCopy } from '../util/objects.js';
 import type { Persistence, PersistedChange } from './persistence.js';
 import { memoryPersistence } from './persistence.js';
@@ -89,16 +90,9 @@ const SERVER_OWNED_ON_CREATE = [
 ] as const;
 
 /** Type keys by type object: every read and write looks one up. */
-const typeKeys = new WeakMap<ResourceType, string>();
-
-function typeKeyOf(type: ResourceType): string {
-  let key = typeKeys.get(type);
-  if (key === undefined) {
-    key = type.group === '' ? type.resource : `${type.resource}.${type.group}`;
-    typeKeys.set(type, key);
-  }
-  return key;
-}
+const typeKeyOf = weakMemo((type: ResourceType): string =>
+  type.group === '' ? type.resource : `${type.resource}.${type.group}`,
+);
 
 function objKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;

@@ -20,3 +20,17 @@ export function boundedMemo<K, V>(limit: number, compute: (key: K) => V): (key: 
     return v;
   };
 }
+
+/**
+ * `compute` with its results kept per key object for as long as the object lives: for values
+ * derived from long-lived objects (a resource type's key). `compute` must be pure.
+ */
+export function weakMemo<K extends object, V>(compute: (key: K) => V): (key: K) => V {
+  const results = new WeakMap<K, V>();
+  return (key) => {
+    if (results.has(key)) return results.get(key) as V;
+    const v = compute(key);
+    results.set(key, v);
+    return v;
+  };
+}

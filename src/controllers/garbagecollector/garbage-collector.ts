@@ -20,6 +20,7 @@ import { runWorkers } from '../../controller/worker.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { deepEqual } from '../../util/objects.js';
+import { weakMemo } from '../../util/memo.js';
 
 export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
@@ -42,16 +43,7 @@ interface Node {
 }
 
 /** Type ids by type object: every observed change builds its object's reference from one. */
-const typeIds = new WeakMap<ResourceType, string>();
-
-function typeId(t: ResourceType): string {
-  let id = typeIds.get(t);
-  if (id === undefined) {
-    id = `${t.resource}.${t.group}`;
-    typeIds.set(t, id);
-  }
-  return id;
-}
+const typeId = weakMemo((t: ResourceType): string => `${t.resource}.${t.group}`);
 
 function ownerDeletingForeground(owner: KubeObject): boolean {
   const m = owner.metadata ?? {};
