@@ -529,10 +529,11 @@ function validateTolerationList(tolerations: readonly Toleration[] | undefined, 
       default:
         errs.push(fieldErrors.notSupported(elementChild(path, i, 'operator'), op, ['Equal', 'Exists']));
     }
-    // validateTaintEffect with an empty effect allowed: only an unsupported one is an error.
-    const effect = t.effect ?? '';
-    if (asString(t.effect) !== '' && effect !== '' && !supportedTaintEffects.includes(effect))
-      errs.push(...validateTaintEffect(t.effect, true, elementChild(path, i, 'effect')));
+    // validateTaintEffect with an empty effect allowed: only an unsupported one is an error (the
+    // path is built for it alone).
+    const effect = asString(t.effect);
+    if (effect !== '' && !supportedTaintEffects.includes(effect))
+      errs.push(...validateTaintEffect(effect, true, elementChild(path, i, 'effect')));
   }
   return errs;
 }
