@@ -14,6 +14,7 @@ import { defaultStrategies } from '../../store/strategies.js';
 import { RealClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { eventually } from '../../../test/support/wait.js';
 
 /** A client whose updates of chosen objects fail with Conflict a given number of times. */
 class ConflictingClient extends LocalClient {
@@ -37,14 +38,6 @@ class ConflictingClient extends LocalClient {
     return super.update(type, obj, options);
   }
 }
-
-const until = async (fn: () => boolean, what: string): Promise<void> => {
-  const deadline = Date.now() + 5_000;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 const ownerRef = (ds: DaemonSet): OwnerReference => ({
   apiVersion: 'apps/v1',
@@ -104,27 +97,28 @@ describe('GarbageCollector', () => {
       metadata: { name: 'ds-b', namespace: 'default', ownerReferences: [stale] },
       spec: { containers: [{ name: 'c', image: 'x:1' }] },
     });
-    await until(() => !store.get(resources.pods, 'default', 'ds-b'), 'the stale dependent collected');
+    await eventually(() => !store.get(resources.pods, 'default', 'ds-b'), {
+      what: 'the stale dependent collected',
+    });
     assert.ok(store.get(resources.pods, 'default', 'ds-a'), 'the live owner keeps its dependent');
     await client.delete(resources.daemonsets, 'default', 'ds');
-    await until(
-      () => !store.get(resources.pods, 'default', 'ds-a'),
-      'dependent of the deleted owner collected',
-    );
+    await eventually(() => !store.get(resources.pods, 'default', 'ds-a'), {
+      what: 'dependent of the deleted owner collected',
+    });
   });
 
   test('foreground deletion of an owner without dependents completes', async () => {
     await createOwnerWithPod();
     await client.delete(resources.pods, 'default', 'ds-a');
     await client.delete(resources.daemonsets, 'default', 'ds', { propagationPolicy: 'Foreground' });
-    await until(() => !store.get(resources.daemonsets, 'default', 'ds'), 'owner gone');
+    await eventually(() => !store.get(resources.daemonsets, 'default', 'ds'), { what: 'owner gone' });
   });
 
   test('orphaning never deletes a dependent, even when removing its ownerReference keeps conflicting', async () => {
     const ds = await createOwnerWithPod();
     client.conflictNext(resources.pods, 'default/ds-a', 12);
     await client.delete(resources.daemonsets, 'default', 'ds', { propagationPolicy: 'Orphan' });
-    await until(() => !store.get(resources.daemonsets, 'default', 'ds'), 'owner gone');
+    await eventually(() => !store.get(resources.daemonsets, 'default', 'ds'), { what: 'owner gone' });
     await new Promise((r) => setTimeout(r, 100));
     const pod = store.get(resources.pods, 'default', 'ds-a');
     assert.ok(pod, 'the dependent is kept');
@@ -136,7 +130,7 @@ describe('GarbageCollector', () => {
     await createOwnerWithPod();
     client.conflictNext(resources.daemonsets, 'default/ds', 12);
     await client.delete(resources.daemonsets, 'default', 'ds', { propagationPolicy: 'Foreground' });
-    await until(() => !store.get(resources.pods, 'default', 'ds-a'), 'dependent gone');
-    await until(() => !store.get(resources.daemonsets, 'default', 'ds'), 'owner gone');
+    await eventually(() => !store.get(resources.pods, 'default', 'ds-a'), { what: 'dependent gone' });
+    await eventually(() => !store.get(resources.daemonsets, 'default', 'ds'), { what: 'owner gone' });
   });
 });

@@ -10,6 +10,7 @@ import { defaultStrategies } from '../../store/strategies.js';
 import { RealClock, rfc3339 } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
 import { TaintEvictionController, evictionTime } from './taint-eviction.js';
+import { eventually } from '../../../test/support/wait.js';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const ADDED = Date.parse('2026-01-01T00:00:00Z');
@@ -135,14 +136,6 @@ describe('evictionTime', () => {
 });
 
 describe('TaintEvictionController', () => {
-  const until = async (fn: () => boolean, what: string): Promise<void> => {
-    const deadline = Date.now() + 5_000;
-    while (!fn()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-
   test('evicts a pod bound to a node already tainted NoExecute, and pods of a node tainted later', async () => {
     const clock = new RealClock();
     const store = new ObjectStore({ clock, strategies: defaultStrategies });
@@ -166,7 +159,9 @@ describe('TaintEvictionController', () => {
       await client.create(resources.pods, bound('on-clean', 'clean'));
       const deleting = (name: string): boolean =>
         store.get(resources.pods, 'default', name)?.metadata?.deletionTimestamp !== undefined;
-      await until(() => deleting('on-tainted'), 'the pod on the tainted node marked for deletion');
+      await eventually(() => deleting('on-tainted'), {
+        what: 'the pod on the tainted node marked for deletion',
+      });
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(deleting('on-clean'), false, 'a pod on an untainted node stays');
       const clean = store.get(resources.nodes, '', 'clean');
@@ -175,7 +170,9 @@ describe('TaintEvictionController', () => {
         ...clean,
         spec: { taints: [{ key: 'dedicated', value: 'x', effect: 'NoExecute' }] },
       });
-      await until(() => deleting('on-clean'), 'the pod of the node tainted later marked for deletion');
+      await eventually(() => deleting('on-clean'), {
+        what: 'the pod of the node tainted later marked for deletion',
+      });
     } finally {
       await manager.stop();
       store.close();
