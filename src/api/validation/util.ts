@@ -7,11 +7,13 @@ import type { FieldError } from '../errors.js';
 import { fieldErrors } from '../errors.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../names.js';
 
-/** `a.b` — appends a child to a field path (an empty parent yields just the child). */
-export function child(path: string, name: string, ...more: string[]): string {
-  // Every validated field builds its path, errors or not: the one-name case avoids the loop.
+/** `a.b.c…` — appends children to a field path (an empty parent yields just the children). */
+export function child(path: string, name: string, name2?: string, name3?: string): string {
+  // Every validated field builds its path, errors or not: named optional parameters rather than
+  // a rest array, which would be one allocation per field of every object written.
   let out = path === '' ? name : `${path}.${name}`;
-  for (const n of more) out = out === '' ? n : `${out}.${n}`;
+  if (name2 !== undefined) out = out === '' ? name2 : `${out}.${name2}`;
+  if (name3 !== undefined) out = out === '' ? name3 : `${out}.${name3}`;
   return out;
 }
 
