@@ -20,7 +20,6 @@ import type { Reconciler } from '../../controller/reconcile.js';
 import type { WorkerStats } from '../../controller/worker.js';
 import { runWorkers } from '../../controller/worker.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
-import { RealClock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../util/log.js';
 import { deepEqual } from '../../util/objects.js';
@@ -229,15 +228,15 @@ export class DaemonSetsController implements Controller, Reconciler {
   async reconcile(key: string): Promise<void> {
     const clock = this.options.clock;
     const started = clock.now();
-    // Syncs take well under a millisecond: on the real clock they are timed more finely than
-    // its milliseconds. A fake clock (tests) does not move during a sync: no pause then.
-    const real = clock instanceof RealClock;
-    const startedPrecise = real ? performance.now() : 0;
+    // Syncs take well under a millisecond: timed with the clock's precise reading when it has
+    // one. A fake clock (tests) does not move during a sync: no pause then.
+    const startedPrecise = clock.precise?.();
     try {
       await this.syncDaemonSet(key);
     } finally {
       const ended = clock.now();
-      const took = real ? performance.now() - startedPrecise : ended - started;
+      const took =
+        startedPrecise !== undefined && clock.precise ? clock.precise() - startedPrecise : ended - started;
       this.lastSyncEnd.set(key, ended);
       // DaemonSets syncing at the same time share the budget: with k of them busy, each waits k
       // times longer, so the controller as a whole stays near 1 / (1 + SYNC_PAUSE_FACTOR) of a core.
