@@ -69,9 +69,15 @@ export interface ControllerOptions {
   /** Upstream's client budget (kube-controller-manager: 20 QPS, burst 30). */
   readonly equalBudget?: boolean;
   readonly workers?: number;
+  /**
+   * On its own manager with its own informers, as a separate process would be (S5 needs this: it
+   * stops the controller and measures the cluster without it). Default: on the cluster's manager,
+   * sharing its informers, as `everynode up` runs its built-in controller.
+   */
+  readonly ownInformers?: boolean;
 }
 
-/** The DaemonSet controller on its own manager (own informers), writing through a counter. */
+/** The DaemonSet controller on the cluster (shared informers, or its own), writing through a counter. */
 export async function startController(
   cluster: EmbeddedCluster,
   options: ControllerOptions = {},
@@ -80,7 +86,9 @@ export async function startController(
   const base = options.equalBudget ? rateLimitedClient(cluster.client, 20, 30) : cluster.client;
   const client = writes.wrap(base);
   const logger = silentLogger();
-  const manager = new Manager({ client, clock: cluster.clock, logger });
+  const manager = options.ownInformers
+    ? new Manager({ client, clock: cluster.clock, logger })
+    : cluster.manager;
   const recorder = new ClientEventRecorder({
     client,
     clock: cluster.clock,
@@ -100,13 +108,14 @@ export async function startController(
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
   });
   manager.add(controller);
-  await manager.start();
+  if (options.ownInformers) await manager.start();
   return {
     controller,
     writes,
     syncMs,
     stop: async () => {
-      await manager.stop();
+      if (options.ownInformers) await manager.stop();
+      else await manager.remove(controller);
       await recorder.flush();
     },
   };

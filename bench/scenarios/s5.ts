@@ -62,7 +62,7 @@ export async function runS5(ctx: ScenarioContext): Promise<RunResult> {
     await waitNodesReady(cluster, nodes, ctx);
     const store = cluster.store;
     const names = store.list(resources.nodes).items.map((n) => n.metadata?.name ?? '');
-    const ctrl = await startController(cluster, { equalBudget: ctx.equalBudget });
+    const ctrl = await startController(cluster, { equalBudget: ctx.equalBudget, ownInformers: true });
     let stopped = false;
     try {
       await createAndConverge(cluster, DAEMONSETS, nodes, ctx);

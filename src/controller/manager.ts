@@ -83,13 +83,31 @@ export class Manager {
   readonly informers: InformerFactory;
   private readonly controllers: Controller[] = [];
   private running = false;
+  /** The informers synced and the controllers were started: a controller added now starts at once. */
+  private controllersStarted = false;
 
   constructor(private readonly options: ManagerOptions) {
     this.informers = new InformerFactory(options.client, options.clock, options.logger, options.namespace);
   }
 
+  /**
+   * Adds a controller. On a running manager it starts at once: the informers it asked for must
+   * already exist (the factory refuses new types after it started), and they have synced.
+   */
   add(controller: Controller): void {
     this.controllers.push(controller);
+    if (this.controllersStarted) {
+      this.options.logger.info({ controller: controller.name }, 'starting controller');
+      controller.start();
+    }
+  }
+
+  /** Stops one controller and forgets it; the shared informers (and its handlers) stay. */
+  async remove(controller: Controller): Promise<void> {
+    const i = this.controllers.indexOf(controller);
+    if (i < 0) return;
+    this.controllers.splice(i, 1);
+    if (this.controllersStarted) await controller.stop();
   }
 
   async start(): Promise<void> {
@@ -97,15 +115,18 @@ export class Manager {
     this.running = true;
     this.informers.start();
     await this.informers.waitForSync();
+    if (!this.running) return; // stopped while the caches synced
     for (const c of this.controllers) {
       this.options.logger.info({ controller: c.name }, 'starting controller');
       c.start();
     }
+    this.controllersStarted = true;
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.controllersStarted = false;
     await Promise.all(this.controllers.map((c) => c.stop()));
     this.informers.stop();
   }
