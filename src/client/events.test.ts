@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { resources } from '../api/resources.js';
 import { ObjectStore } from '../store/object-store.js';
 import { defaultStrategies } from '../store/strategies.js';
@@ -92,6 +93,37 @@ test('similar events are combined from the 10th on, and the spam filter stops an
   rec.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: ds-later');
   await rec.flush();
   assert.equal(writes, 26);
+  store.close();
+});
+
+test('the correlator remembers at most 4096 objects: the oldest is forgotten, and starts afresh', async () => {
+  const { clock, store, client } = setup();
+  store.create(resources.namespaces, { metadata: { name: 'default' } });
+  let writes = 0;
+  const counting = new WriteHookClient(client, () => writes++);
+  const rec = new ClientEventRecorder({
+    client: counting,
+    clock,
+    logger: silentLogger(),
+    component: 'kubelet',
+    spamBurst: 1,
+  });
+  const pod = (i: number): Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p-${i}`, namespace: 'default', uid: `uid-${i}` },
+  });
+  // One token per object: the second event about an object still remembered is dropped.
+  for (let i = 0; i < 5000; i++) rec.event(pod(i), 'Normal', 'Started', 'Started container c');
+  rec.event(pod(4999), 'Normal', 'Started', 'Started container c');
+  await rec.flush();
+  assert.equal(writes, 5000);
+  assert.equal(rec.cachedObjects, 4096);
+  // The first object was forgotten: its bucket is full again, its event written anew.
+  rec.event(pod(0), 'Normal', 'Started', 'Started container c');
+  await rec.flush();
+  assert.equal(writes, 5001);
+  assert.equal(rec.cachedObjects, 4096);
   store.close();
 });
 

@@ -9,7 +9,8 @@
  *    message starts `(combined from similar events): `;
  * 3. deduplication — an identical event (same key, same message) within the window increments
  *    `count` and moves `lastTimestamp` (and the message) instead of creating a new Event.
- * Writes happen in the background; failures are logged, never thrown.
+ * The correlator remembers at most 4,096 objects (client-go's cache size), forgetting the oldest
+ * first. Writes happen in the background; failures are logged, never thrown.
  */
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resources.js';
@@ -50,19 +51,34 @@ export const COMBINED_PREFIX = '(combined from similar events): ';
 /** Entries kept per correlator cache (client-go's maxLruCacheEntries). */
 const CACHE_ENTRIES = 4096;
 
-interface Similar {
+/**
+ * What the correlator remembers of one involved object: its spam-filter bucket and its events by
+ * type and reason. Kept per object, under the object's UID, rather than in three caches under
+ * keys concatenated from every identifying field: an event then looks up one short key it
+ * already holds instead of building and hashing three long ones.
+ */
+interface ObjectState {
+  /** The spam filter's token bucket (flowcontrol's TryAccept arithmetic). */
+  tokens: number;
+  last: number;
+  /** Per type and reason, in first-seen order: an object sees only a few. */
+  groups: Group[];
+}
+
+/** The events of one object with one type and reason within the aggregation window. */
+interface Group {
+  readonly type: string;
+  readonly reason: string;
   /** The distinct messages in insertion order; a lone message is kept without a Set. */
   messages: string | Set<string>;
   lastSeen: number;
-}
-
-/** The spam filter's token bucket of one object (flowcontrol's TryAccept arithmetic). */
-interface SpamBucket {
-  tokens: number;
-  last: number;
+  /** The Events written: one per distinct message, and the combined one (`key` null). */
+  aggregates: Aggregate[];
 }
 
 interface Aggregate {
+  /** The message it deduplicates, or null for the combined event of similar messages. */
+  readonly key: string | null;
   name: string;
   namespace: string;
   count: number;
@@ -106,16 +122,15 @@ export function nanosHex(ms: number, ns: number): string {
 const SEP = '\u0000';
 
 export class ClientEventRecorder implements EventRecorder {
-  private readonly aggregates = new Map<string, Aggregate>();
-  private readonly similar = new Map<string, Similar>();
-  private readonly spam = new Map<string, SpamBucket>();
+  /** Per involved object (see {@link ObjectState}), at most CACHE_ENTRIES of them. */
+  private readonly objects = new Map<string, ObjectState>();
   /**
-   * The spam map's keys in insertion order, from `spamHead` on: the oldest is evicted first. Kept
+   * The objects' keys in insertion order, from `head` on: the oldest is evicted first. Kept
    * beside the map because finding a Map's first key after many deletions walks every deleted
    * slot before it (microseconds per event once the cache is full).
    */
-  private spamOrder: string[] = [];
-  private spamHead = 0;
+  private order: string[] = [];
+  private head = 0;
   private chain: Promise<void> = Promise.resolve();
   private pendingWrites = 0;
   private seq = 0;
@@ -128,33 +143,49 @@ export class ClientEventRecorder implements EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     const now = this.options.clock.now();
     const window = this.options.aggregationWindowMs ?? 10 * 60_000;
-    // client-go keys by source, object, type, reason (and message); the source is this
-    // recorder's for every key, so the keys leave it out. Every part as referenceTo reads it.
-    const m = obj.metadata ?? {};
-    const objectKey = `${obj.kind || ''}${SEP}${m.namespace || ''}${SEP}${m.name || ''}${SEP}${m.uid || ''}${SEP}${obj.apiVersion || ''}`;
-    if (!this.allow(objectKey, now)) return;
+    // client-go keys its caches by source, object, type, reason (and message); the source is this
+    // recorder's for every event, and a UID names one object (kind, namespace and name with it).
+    const state = this.objectState(obj, now);
+    if (!this.allow(state, now)) return;
     // Similar events (same object, type and reason, other messages) are combined from the 10th on.
-    const similarKey = `${objectKey}${SEP}${type}${SEP}${reason}`;
-    let similar = this.similar.get(similarKey);
-    if (!similar || now - similar.lastSeen > window) {
-      similar = { messages: message, lastSeen: now };
-      this.similar.set(similarKey, similar);
+    let group: Group | undefined;
+    for (const g of state.groups) {
+      if (g.type === type && g.reason === reason) {
+        group = g;
+        break;
+      }
     }
-    similar.lastSeen = now;
-    let messages = similar.messages;
+    if (!group) {
+      group = { type, reason, messages: message, lastSeen: now, aggregates: [] };
+      state.groups.push(group);
+    } else if (now - group.lastSeen > window) {
+      // Expired: so is every aggregate in it (none was seen after the group).
+      group.messages = message;
+      group.aggregates = [];
+    }
+    group.lastSeen = now;
+    let messages = group.messages;
     if (typeof messages === 'string') {
-      if (messages !== message) similar.messages = messages = new Set([messages, message]);
+      if (messages !== message) group.messages = messages = new Set([messages, message]);
     } else {
       messages.add(message);
     }
-    let key = `${similarKey}${SEP}${message}`;
+    let key: string | null = message;
     if (typeof messages !== 'string' && messages.size >= MAX_SIMILAR_EVENTS) {
       const any = messages.values().next().value;
       if (any !== undefined) messages.delete(any);
-      key = similarKey;
+      key = null;
       message = `${COMBINED_PREFIX}${message}`;
     }
-    const agg = this.aggregates.get(key);
+    const aggregates = group.aggregates;
+    let at = -1;
+    for (let i = 0; i < aggregates.length; i++) {
+      if (aggregates[i]?.key === key) {
+        at = i;
+        break;
+      }
+    }
+    const agg = at >= 0 ? aggregates[at] : undefined;
     const timestamp = rfc3339(now);
     if (agg && now - agg.lastSeen <= window) {
       agg.count++;
@@ -169,6 +200,7 @@ export class ClientEventRecorder implements EventRecorder {
     // Upstream names events `<object>.<unix nanoseconds in hex>`; we count nanoseconds within the ms.
     const name = `${ref.name ?? 'unknown'}.${nanosHex(now, this.seq++ % 1_000_000)}`;
     const created: Aggregate = {
+      key,
       name,
       namespace,
       count: 1,
@@ -176,8 +208,8 @@ export class ClientEventRecorder implements EventRecorder {
       lastSeen: now,
       message,
     };
-    this.aggregates.set(key, created);
-    if (this.aggregates.size > CACHE_ENTRIES || this.similar.size > CACHE_ENTRIES) this.gc(now, window);
+    if (at >= 0) aggregates[at] = created;
+    else aggregates.push(created);
     const event: Event = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -207,6 +239,11 @@ export class ClientEventRecorder implements EventRecorder {
         }
       }
     });
+  }
+
+  /** Objects the correlator remembers (bounded like client-go's LRU caches of 4096 entries). */
+  get cachedObjects(): number {
+    return this.objects.size;
   }
 
   /** Resolves when every event recorded so far has been written (or failed). */
@@ -242,47 +279,38 @@ export class ClientEventRecorder implements EventRecorder {
     }
   }
 
-  /**
-   * The spam filter: a token per event from the object's bucket, or the event is dropped. A new
-   * bucket is full; it refills at `spamQps` up to `spamBurst` (a BucketRateLimiter's TryAccept,
-   * inline: one bucket per object recorded about, so it is kept small).
-   */
-  private allow(objectKey: string, now: number): boolean {
-    const burst = this.options.spamBurst ?? SPAM_BURST;
-    let bucket = this.spam.get(objectKey);
-    if (!bucket) {
-      bucket = { tokens: burst, last: now };
-      this.spam.set(objectKey, bucket);
-      this.spamOrder.push(objectKey);
-      if (this.spam.size > CACHE_ENTRIES) this.spam.delete(this.spamOrder[this.spamHead++] ?? objectKey);
-      if (this.spamHead > CACHE_ENTRIES && this.spamHead * 2 > this.spamOrder.length) {
-        this.spamOrder = this.spamOrder.slice(this.spamHead);
-        this.spamHead = 0;
-      }
+  /** The object's state: found under its UID (or, without one, every identifying field), or new. */
+  private objectState(obj: KubeObject, now: number): ObjectState {
+    const m = obj.metadata ?? {};
+    const key =
+      m.uid ||
+      `${obj.kind || ''}${SEP}${m.namespace || ''}${SEP}${m.name || ''}${SEP}${obj.apiVersion || ''}`;
+    let state = this.objects.get(key);
+    if (state) return state;
+    // A new bucket is full.
+    state = { tokens: this.options.spamBurst ?? SPAM_BURST, last: now, groups: [] };
+    this.objects.set(key, state);
+    this.order.push(key);
+    if (this.objects.size > CACHE_ENTRIES) this.objects.delete(this.order[this.head++] ?? key);
+    if (this.head > CACHE_ENTRIES && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
-    const qps = this.options.spamQps ?? SPAM_QPS;
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.last) / 1000) * qps);
-    bucket.last = now;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return state;
   }
 
   /**
-   * Bounds the caches like client-go's LRUs of 4096 entries: expired entries go first, then the
-   * oldest (insertion order) until a tenth is free, so the sweep runs once per ~400 new keys.
+   * The spam filter: a token per event from the object's bucket, or the event is dropped. The
+   * bucket refills at `spamQps` up to `spamBurst` (a BucketRateLimiter's TryAccept, inline: one
+   * bucket per object recorded about, so it is kept small).
    */
-  private gc(now: number, window: number): void {
-    const caches: Array<Map<string, { readonly lastSeen: number }>> = [this.aggregates, this.similar];
-    for (const cache of caches) {
-      // forEach, not for…of over entries: no [key, value] array per entry on every sweep.
-      cache.forEach((v, k) => {
-        if (now - v.lastSeen > window) cache.delete(k);
-      });
-      for (const k of cache.keys()) {
-        if (cache.size <= CACHE_ENTRIES * 0.9) break;
-        cache.delete(k);
-      }
-    }
+  private allow(state: ObjectState, now: number): boolean {
+    const burst = this.options.spamBurst ?? SPAM_BURST;
+    const qps = this.options.spamQps ?? SPAM_QPS;
+    state.tokens = Math.min(burst, state.tokens + ((now - state.last) / 1000) * qps);
+    state.last = now;
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
   }
 }
