@@ -222,6 +222,17 @@ export function validateObjectMeta(
  * object are re-validated. `generateName` may change. The "resourceVersion must be specified"
  * rule is left to the store, which fills it for unconditional updates as upstream does.
  */
+/** Whether two objects have the same own keys with identical (===) values. */
+function sameFields(a: object, b: object): boolean {
+  let count = 0;
+  for (const k in a) {
+    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+    count++;
+  }
+  for (const k in b) if (--count < 0 || !(k in a)) return false;
+  return count === 0;
+}
+
 export function validateObjectMetaUpdate(
   newMeta: ObjectMeta | null | undefined,
   oldMeta: ObjectMeta | null | undefined,
@@ -229,6 +240,9 @@ export function validateObjectMetaUpdate(
 ): FieldError[] {
   const n = newMeta ?? {};
   const o = oldMeta ?? {};
+  // The old metadata was valid when it was stored: the same fields again (a status write, which
+  // carries the old metadata over) are valid too, with nothing immutable changed.
+  if (sameFields(n, o)) return [];
   const errs: FieldError[] = [];
   if (o.deletionTimestamp) {
     const old = new Set(o.finalizers ?? []);
