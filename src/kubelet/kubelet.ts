@@ -124,6 +124,11 @@ class ImmediateHandle implements TimerHandle {
   }
 }
 
+/** When the first container of a pod status started running, if it runs. */
+function runningSince(s: unknown): string | undefined {
+  return (s as Pod['status'])?.containerStatuses?.[0]?.state?.running?.startedAt;
+}
+
 function readyStatus(
   conditions: ReadonlyArray<{ type?: string; status?: string }> | undefined,
 ): string | undefined {
@@ -565,8 +570,6 @@ export class SimulatedKubelet implements Controller {
     if (compiled.status) {
       const at = this.options.clock.now();
       const status = mergeStatus(pod.status, compiled.status(vars, containers));
-      const runningSince = (s: unknown): string | undefined =>
-        (s as Pod['status'])?.containerStatuses?.[0]?.state?.running?.startedAt;
       const since = runningSince(status);
       if (since !== undefined && since !== runningSince(pod.status))
         this.started.set(pod.metadata?.uid ?? '', at);

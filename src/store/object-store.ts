@@ -355,11 +355,9 @@ export class ObjectStore implements Store {
     const now = this.clock.now();
     const grace = strategy.gracePeriodSeconds?.(old, options.gracePeriodSeconds) ?? 0;
     const finalizers = [...(oldMeta.finalizers ?? [])];
-    const addFinalizer = (f: string): void => {
-      if (!finalizers.includes(f)) finalizers.push(f);
-    };
-    if (options.propagationPolicy === 'Orphan') addFinalizer('orphan');
-    if (options.propagationPolicy === 'Foreground') addFinalizer('foregroundDeletion');
+    if (options.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (options.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
+      finalizers.push('foregroundDeletion');
     if (options.propagationPolicy === 'Background') {
       const i = finalizers.indexOf('orphan');
       if (i >= 0 && !oldMeta.deletionTimestamp) finalizers.splice(i, 1);

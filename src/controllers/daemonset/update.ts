@@ -186,7 +186,6 @@ export function rollingUpdateBits(
   if (!present) return 0;
   const r = findUpdatedPodsOnNode(pods, hash, gen);
   if (!r.ok) return RU.unavailable | RU.surging;
-  const avail = (p: Pod | undefined): boolean => p !== undefined && isPodReady(p);
   let bits = 0;
   // Without surge.
   if (!r.oldPod) {
@@ -203,6 +202,19 @@ export function rollingUpdateBits(
   } else if (!avail(r.newPod)) bits |= RU.surging;
   else bits |= RU.deleteOld;
   return bits;
+}
+
+/**
+ * Whether a pod exists and is Ready (minReadySeconds 0). Module-level, like the helpers below,
+ * rather than a closure per call: these run for every pod event and tsx's keep-names wrapper
+ * would otherwise name a new function object each time.
+ */
+function avail(p: Pod | undefined): boolean {
+  return p !== undefined && isPodReady(p);
+}
+
+function defined(p: Pod | undefined): p is Pod {
+  return p !== undefined;
 }
 
 /** The old pod of a node the plan deletes from (see {@link rollingUpdateBits}). */
@@ -227,7 +239,6 @@ export function planFromView(
   const desired = view.desiredCount();
   const { maxSurge, maxUnavailable } = budgets(ds, desired);
   const podsOn = (name: string): Pod | undefined => oldPodOn(view.byNode.get(name), hash, gen);
-  const defined = (p: Pod | undefined): p is Pod => p !== undefined;
   if (maxSurge === 0) {
     const unavailable = view.rollingCount(RU.unavailable);
     const allowed = view.rollingNodes(RU.deleteUnavailableOld, nodes).map(podsOn);

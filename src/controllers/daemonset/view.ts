@@ -54,6 +54,11 @@ interface PodRecord {
 }
 
 /** groupPodsByNode's rule: terminal pods being deleted are left out, as are pods with no target. */
+/** How a count with flag `bit` changes when a node's bits go from `before` to `after`: -1, 0 or 1. */
+function delta(before: number, after: number, bit: number): number {
+  return (after & bit ? 1 : 0) - (before & bit ? 1 : 0);
+}
+
 function groupedUnder(pod: Pod): string | undefined {
   if (isTerminalPod(pod) && pod.metadata?.deletionTimestamp) return undefined;
   return targetNode(pod);
@@ -267,12 +272,11 @@ export class DaemonSetView {
     if (before === after) return;
     if (after === 0) this.bits.delete(name);
     else this.bits.set(name, after);
-    const delta = (bit: number): number => (after & bit ? 1 : 0) - (before & bit ? 1 : 0);
-    this.desired += delta(DESIRED);
-    this.current += delta(CURRENT);
-    this.misscheduled += delta(MISSCHEDULED);
-    this.ready += delta(READY);
-    this.updated += delta(UPDATED);
+    this.desired += delta(before, after, DESIRED);
+    this.current += delta(before, after, CURRENT);
+    this.misscheduled += delta(before, after, MISSCHEDULED);
+    this.ready += delta(before, after, READY);
+    this.updated += delta(before, after, UPDATED);
     const empty = (after & DESIRED) !== 0 && (after & CURRENT) === 0;
     if (after & UNSETTLED && !empty) this.unsettledNodes.add(name);
     else this.unsettledNodes.delete(name);
