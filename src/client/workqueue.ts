@@ -109,6 +109,15 @@ export class WorkQueue<K = string> implements InFlightWork {
     this.waiting.set(item, { at, timer });
   }
 
+  /** Queues an item waiting for its `addAfter` time now; an item not waiting is left alone. */
+  expedite(item: K): void {
+    const waiting = this.waiting.get(item);
+    if (!waiting) return;
+    waiting.timer.cancel();
+    this.waiting.delete(item);
+    this.add(item);
+  }
+
   addRateLimited(item: K): void {
     this.metrics?.retry(this.name);
     this.addAfter(item, this.limiter.when(item));

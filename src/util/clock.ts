@@ -19,6 +19,12 @@ export interface Clock {
    * where such work takes no time.
    */
   precise?(): number;
+  /**
+   * Milliseconds the event loop has spent idle (waiting for I/O or timers) since the process
+   * started: two readings tell whether anything else wanted the CPU in between. Left out by
+   * clocks that do not move by themselves.
+   */
+  idleMs?(): number;
 }
 
 /** The wall clock, backed by Date.now and timers (unref'd, so they never keep a process alive). */
@@ -28,6 +34,9 @@ export class RealClock implements Clock {
   }
   precise(): number {
     return performance.now();
+  }
+  idleMs(): number {
+    return performance.eventLoopUtilization().idle;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const t = setTimeout(fn, Math.max(0, ms));

@@ -225,6 +225,8 @@ export type Strategy = 'OnDelete' | 'RollingUpdate';
 
 export interface HarnessOptions {
   readonly burstReplicas?: number;
+  /** A fake clock of the test's own (e.g. one that also reads precise time or idle time). */
+  readonly clock?: FakeClock;
   readonly legacyObjects?: boolean;
 }
 
@@ -256,7 +258,7 @@ export class DsHarness {
   readonly controller: DaemonSetsController;
 
   private constructor(options: HarnessOptions) {
-    this.clock = new FakeClock('2026-02-01T00:00:00Z');
+    this.clock = options.clock ?? new FakeClock('2026-02-01T00:00:00Z');
     // `legacyObjects` admits DaemonSets apps/v1 validation would refuse (e.g. an empty selector),
     // as objects created through older API versions can be.
     const strategies = options.legacyObjects

@@ -54,6 +54,8 @@ export const SYNC_PAUSE_FACTOR = 3;
 export const MAX_SYNC_PAUSE_MS = 250;
 /** The shortest pause after a sync on the real clock: a burst of pod events waits for one sync. */
 export const MIN_SYNC_PAUSE_MS = 5;
+/** How often a pacing pause checks whether the event loop went idle (see DaemonSetsController.pace). */
+const IDLE_PROBE_MS = 2;
 /** A DaemonSet synced within this window counts as busy for the pacing budget. */
 const BUSY_WINDOW_MS = 1000;
 
@@ -121,6 +123,11 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly notBefore = new Map<string, number>();
   /** When each recently synced DaemonSet's last sync ended (for the shared pacing budget). */
   private readonly lastSyncEnd = new Map<string, number>();
+  /** Keys waiting out a pacing pause: released at once when the event loop goes idle. */
+  private readonly paced = new Set<string>();
+  /** Keys whose last sync failed: they wait for their back-off, never released early. */
+  private readonly failing = new Set<string>();
+  private idleProbe: TimerHandle | undefined;
   /** Per DaemonSet UID: its incremental view and the selector it was built for. */
   private readonly views = new Map<string, { readonly selector: string; readonly view: DaemonSetView }>();
   /** Cross-check every view against the reference computation (EVERYNODE_CHECK_VIEWS=1, tests). */
@@ -221,6 +228,7 @@ export class DaemonSetsController implements Controller, Reconciler {
 
   async stop(): Promise<void> {
     this.gcTimer?.cancel();
+    this.idleProbe?.cancel();
     this.queue.shutDown();
     await this.workers;
   }
@@ -231,8 +239,13 @@ export class DaemonSetsController implements Controller, Reconciler {
     // Syncs take well under a millisecond: timed with the clock's precise reading when it has
     // one. A fake clock (tests) does not move during a sync: no pause then.
     const startedPrecise = clock.precise?.();
+    this.paced.delete(key);
     try {
       await this.syncDaemonSet(key);
+      this.failing.delete(key);
+    } catch (err) {
+      this.failing.add(key);
+      throw err;
     } finally {
       const ended = clock.now();
       const took =
@@ -276,15 +289,42 @@ export class DaemonSetsController implements Controller, Reconciler {
    * the number of DaemonSets synced in the last second (at least MIN_SYNC_PAUSE_MS on the real
    * clock, at most MAX_SYNC_PAUSE_MS; see {@link reconcile}), so a burst of pod events is handled
    * by one sync instead of one each, and DaemonSets on thousands of nodes take a bounded share of
-   * the CPU while their pods churn. An idle DaemonSet is synced at once, and node events are not
-   * paced ({@link enqueueNow}).
+   * the CPU while their pods churn. An idle DaemonSet is synced at once, a pause ends early when
+   * the event loop goes idle ({@link pace}), and node events are not paced ({@link enqueueNow}).
    */
   private enqueue(ds: DaemonSet): void {
     const key = dsKey(ds);
     const notBefore = this.notBefore.get(key);
     const wait = notBefore === undefined ? 0 : notBefore - this.options.clock.now();
-    if (wait > 0) this.queue.addAfter(key, wait);
-    else this.queue.add(key);
+    if (wait > 0) {
+      this.queue.addAfter(key, wait);
+      this.pace(key);
+    } else this.queue.add(key);
+  }
+
+  /**
+   * A pause is there to share the CPU with the rest of the system and to gather a burst of
+   * events into one sync; once nothing else wants the CPU it only delays. While keys wait, a
+   * probe every IDLE_PROBE_MS reads the event loop's idle time, and releases them all once the
+   * loop was idle for half the probe's interval (on clocks that can tell: the real one).
+   */
+  private pace(key: string): void {
+    const clock = this.options.clock;
+    if (!clock.idleMs || this.failing.has(key)) return;
+    this.paced.add(key);
+    if (!this.idleProbe) this.armIdleProbe(clock.idleMs());
+  }
+
+  private armIdleProbe(idleBefore: number): void {
+    const clock = this.options.clock;
+    this.idleProbe = clock.setTimeout(() => {
+      this.idleProbe = undefined;
+      const idle = clock.idleMs?.() ?? idleBefore;
+      if (idle - idleBefore >= IDLE_PROBE_MS / 2) {
+        for (const key of this.paced) this.queue.expedite(key);
+        this.paced.clear();
+      } else if (this.paced.size > 0) this.armIdleProbe(idle);
+    }, IDLE_PROBE_MS);
   }
 
   private onDaemonSetDelete(ds: DaemonSet): void {
@@ -295,6 +335,8 @@ export class DaemonSetsController implements Controller, Reconciler {
     this.ctx.statusWrites.delete(key);
     this.notBefore.delete(key);
     this.lastSyncEnd.delete(key);
+    this.paced.delete(key);
+    this.failing.delete(key);
     this.queue.add(key);
   }
 
