@@ -39,6 +39,9 @@ export function readAll(stream: Readable, limit = Infinity): Promise<Buffer> {
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
     stream.on('error', fail);
-    stream.on('close', () => fail(new Error('the stream closed before it ended')));
+    // Every stream closes, most after their end: the error (and its stack) only for an early close.
+    stream.on('close', () => {
+      if (!settled) fail(new Error('the stream closed before it ended'));
+    });
   });
 }
