@@ -16,6 +16,22 @@ function setup(): { clock: FakeClock; store: ObjectStore; client: LocalClient } 
   return { clock, store, client: new LocalClient(store) };
 }
 
+/** A recorder writing through `client`, and the number of writes it made so far. */
+function countingRecorder(
+  client: LocalClient,
+  clock: FakeClock,
+  options: { component: string; spamBurst?: number },
+): { rec: ClientEventRecorder; writes: () => number } {
+  let count = 0;
+  const rec = new ClientEventRecorder({
+    client: new WriteHookClient(client, () => count++),
+    clock,
+    logger: silentLogger(),
+    ...options,
+  });
+  return { rec, writes: () => count };
+}
+
 test('repeated identical events are aggregated into count and lastTimestamp', async () => {
   const { clock, store } = setup();
   store.create(resources.namespaces, { metadata: { name: 'default' } });
@@ -69,17 +85,10 @@ test('similar events are combined from the 10th on, and the spam filter stops an
       template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
     },
   });
-  let writes = 0;
-  const counting = new WriteHookClient(client, () => writes++);
-  const rec = new ClientEventRecorder({
-    client: counting,
-    clock,
-    logger: silentLogger(),
-    component: 'daemonset-controller',
-  });
+  const { rec, writes } = countingRecorder(client, clock, { component: 'daemonset-controller' });
   for (let i = 0; i < 5000; i++) rec.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ds-${i}`);
   await rec.flush();
-  assert.equal(writes, 25, 'the spam filter lets 25 events of one object through');
+  assert.equal(writes(), 25, 'the spam filter lets 25 events of one object through');
   const events = store.list(resources.events).items;
   const single = events.filter((e) => !e.message?.startsWith(COMBINED_PREFIX));
   const combined = events.filter((e) => e.message?.startsWith(COMBINED_PREFIX));
@@ -92,22 +101,14 @@ test('similar events are combined from the 10th on, and the spam filter stops an
   rec.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: ds-late');
   rec.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: ds-later');
   await rec.flush();
-  assert.equal(writes, 26);
+  assert.equal(writes(), 26);
   store.close();
 });
 
 test('the correlator remembers at most 4096 objects: the oldest is forgotten, and starts afresh', async () => {
   const { clock, store, client } = setup();
   store.create(resources.namespaces, { metadata: { name: 'default' } });
-  let writes = 0;
-  const counting = new WriteHookClient(client, () => writes++);
-  const rec = new ClientEventRecorder({
-    client: counting,
-    clock,
-    logger: silentLogger(),
-    component: 'kubelet',
-    spamBurst: 1,
-  });
+  const { rec, writes } = countingRecorder(client, clock, { component: 'kubelet', spamBurst: 1 });
   const pod = (i: number): Pod => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -117,12 +118,12 @@ test('the correlator remembers at most 4096 objects: the oldest is forgotten, an
   for (let i = 0; i < 5000; i++) rec.event(pod(i), 'Normal', 'Started', 'Started container c');
   rec.event(pod(4999), 'Normal', 'Started', 'Started container c');
   await rec.flush();
-  assert.equal(writes, 5000);
+  assert.equal(writes(), 5000);
   assert.equal(rec.cachedObjects, 4096);
   // The first object was forgotten: its bucket is full again, its event written anew.
   rec.event(pod(0), 'Normal', 'Started', 'Started container c');
   await rec.flush();
-  assert.equal(writes, 5001);
+  assert.equal(writes(), 5001);
   assert.equal(rec.cachedObjects, 4096);
   store.close();
 });
