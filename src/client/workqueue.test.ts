@@ -47,6 +47,27 @@ describe('WorkQueue', () => {
     assert.equal(await q.get(), 'a');
   });
 
+  test('expedite queues a delayed item now, but never cuts short a failure back-off', async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue<string>({ name: 't', clock });
+    q.addAfter('paused', 250);
+    q.expedite('paused');
+    assert.equal(q.len(), 1, 'queued at once');
+    assert.equal(await q.get(), 'paused');
+    q.done('paused');
+    clock.advance(250);
+    assert.equal(q.len(), 0, 'its delayed add was cancelled');
+    q.expedite('absent');
+    assert.equal(q.len(), 0, 'an item not waiting is left alone');
+    q.addRateLimited('failed'); // its first back-off: 5 ms
+    q.expedite('failed');
+    assert.equal(q.len(), 0, 'still backing off');
+    clock.advance(4);
+    assert.equal(q.len(), 0);
+    clock.advance(1);
+    assert.equal(q.len(), 1, 'queued when its back-off ends');
+  });
+
   test('shutDown releases waiting getters with undefined and drained() waits for in-flight work', async () => {
     const q = new WorkQueue<string>({ name: 't', clock: new FakeClock() });
     q.add('a');

@@ -109,10 +109,13 @@ export class WorkQueue<K = string> implements InFlightWork {
     this.waiting.set(item, { at, timer });
   }
 
-  /** Queues an item waiting for its `addAfter` time now; an item not waiting is left alone. */
+  /**
+   * Queues an item waiting for its `addAfter` time now. An item not waiting is left alone, and so
+   * is one whose last processing failed: its back-off is never shortened.
+   */
   expedite(item: K): void {
     const waiting = this.waiting.get(item);
-    if (!waiting) return;
+    if (!waiting || this.limiter.numRequeues(item) > 0) return;
     waiting.timer.cancel();
     this.waiting.delete(item);
     this.add(item);

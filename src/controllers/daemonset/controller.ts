@@ -125,8 +125,6 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly lastSyncEnd = new Map<string, number>();
   /** Keys waiting out a pacing pause: released at once when the event loop goes idle. */
   private readonly paced = new Set<string>();
-  /** Keys whose last sync failed: they wait for their back-off, never released early. */
-  private readonly failing = new Set<string>();
   private idleProbe: TimerHandle | undefined;
   /** Per DaemonSet UID: its incremental view and the selector it was built for. */
   private readonly views = new Map<string, { readonly selector: string; readonly view: DaemonSetView }>();
@@ -242,10 +240,6 @@ export class DaemonSetsController implements Controller, Reconciler {
     this.paced.delete(key);
     try {
       await this.syncDaemonSet(key);
-      this.failing.delete(key);
-    } catch (err) {
-      this.failing.add(key);
-      throw err;
     } finally {
       const ended = clock.now();
       const took =
@@ -306,11 +300,12 @@ export class DaemonSetsController implements Controller, Reconciler {
    * A pause is there to share the CPU with the rest of the system and to gather a burst of
    * events into one sync; once nothing else wants the CPU it only delays. While keys wait, a
    * probe every IDLE_PROBE_MS reads the event loop's idle time, and releases them all once the
-   * loop was idle for half the probe's interval (on clocks that can tell: the real one).
+   * loop was idle for half the probe's interval (on clocks that can tell: the real one). A key
+   * whose last sync failed keeps its back-off: the queue does not expedite it.
    */
   private pace(key: string): void {
     const clock = this.options.clock;
-    if (!clock.idleMs || this.failing.has(key)) return;
+    if (!clock.idleMs) return;
     this.paced.add(key);
     if (!this.idleProbe) this.armIdleProbe(clock.idleMs());
   }
@@ -336,7 +331,6 @@ export class DaemonSetsController implements Controller, Reconciler {
     this.notBefore.delete(key);
     this.lastSyncEnd.delete(key);
     this.paced.delete(key);
-    this.failing.delete(key);
     this.queue.add(key);
   }
 
