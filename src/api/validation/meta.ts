@@ -213,15 +213,6 @@ export function validateObjectMeta(
   return errs;
 }
 
-/**
- * `ValidateObjectMetaUpdate`: no new finalizers while the object is being deleted; generation may
- * not decrease (`must not be decremented`); name, namespace, uid, creationTimestamp,
- * deletionTimestamp and deletionGracePeriodSeconds are immutable
- * (`metadata.name: Invalid value: "b": field is immutable`) — so updates can neither set nor
- * clear deletionTimestamp; labels, annotations, owner references and finalizers of the new
- * object are re-validated. `generateName` may change. The "resourceVersion must be specified"
- * rule is left to the store, which fills it for unconditional updates as upstream does.
- */
 /** Whether two objects have the same own keys with identical (===) values. */
 function sameFields(a: object, b: object): boolean {
   let count = 0;
@@ -233,6 +224,15 @@ function sameFields(a: object, b: object): boolean {
   return count === 0;
 }
 
+/**
+ * `ValidateObjectMetaUpdate`: no new finalizers while the object is being deleted; generation may
+ * not decrease (`must not be decremented`); name, namespace, uid, creationTimestamp,
+ * deletionTimestamp and deletionGracePeriodSeconds are immutable
+ * (`metadata.name: Invalid value: "b": field is immutable`) — so updates can neither set nor
+ * clear deletionTimestamp; labels, annotations, owner references and finalizers of the new
+ * object are re-validated. `generateName` may change. The "resourceVersion must be specified"
+ * rule is left to the store, which fills it for unconditional updates as upstream does.
+ */
 export function validateObjectMetaUpdate(
   newMeta: ObjectMeta | null | undefined,
   oldMeta: ObjectMeta | null | undefined,

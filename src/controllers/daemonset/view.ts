@@ -53,12 +53,12 @@ interface PodRecord {
   readonly node: string | undefined;
 }
 
-/** groupPodsByNode's rule: terminal pods being deleted are left out, as are pods with no target. */
 /** How a count with flag `bit` changes when a node's bits go from `before` to `after`: -1, 0 or 1. */
 function delta(before: number, after: number, bit: number): number {
   return (after & bit ? 1 : 0) - (before & bit ? 1 : 0);
 }
 
+/** groupPodsByNode's rule: terminal pods being deleted are left out, as are pods with no target. */
 function groupedUnder(pod: Pod): string | undefined {
   if (isTerminalPod(pod) && pod.metadata?.deletionTimestamp) return undefined;
   return targetNode(pod);
