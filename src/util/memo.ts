@@ -28,7 +28,9 @@ export function boundedMemo<K, V>(limit: number, compute: (key: K) => V): (key: 
 export function weakMemo<K extends object, V>(compute: (key: K) => V): (key: K) => V {
   const results = new WeakMap<K, V>();
   return (key) => {
-    if (results.has(key)) return results.get(key) as V;
+    // One lookup on a hit (every store read and write asks): `has` only for an undefined result.
+    const hit = results.get(key);
+    if (hit !== undefined || results.has(key)) return hit as V;
     const v = compute(key);
     results.set(key, v);
     return v;
