@@ -384,7 +384,7 @@ export class DaemonSetsController implements Controller, Reconciler {
       if (!ds) return;
       this.enqueue(ds);
       const minReady = ds.spec?.minReadySeconds ?? 0;
-      if (!isPodReady(old) && isPodReady(cur) && minReady > 0)
+      if (minReady > 0 && !isPodReady(old) && isPodReady(cur))
         this.queue.addAfter(dsKey(ds), minReady * 1000 + 1000);
       return;
     }

@@ -5,6 +5,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { getTargetNodeName } from '../../api/scheduling.js';
 import type { DaemonSetContext } from './context.js';
 import { dsKey } from './context.js';
 import { surgeCount } from './budget.js';
@@ -18,7 +19,6 @@ import {
   isPodReady,
   isSettled,
   isTerminalPod,
-  targetNode,
 } from './util.js';
 
 export type NodeToDaemonPods = Map<string, Pod[]>;
@@ -31,7 +31,7 @@ export function groupPodsByNode(pods: readonly Pod[], includeDeletedTerminal: bo
   const out: NodeToDaemonPods = new Map();
   for (const pod of pods) {
     if (!includeDeletedTerminal && isTerminalPod(pod) && pod.metadata?.deletionTimestamp) continue;
-    const node = targetNode(pod);
+    const node = getTargetNodeName(pod);
     if (node === undefined) continue;
     let list = out.get(node);
     if (!list) out.set(node, (list = []));

@@ -5,7 +5,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
-import { getTargetNodeName, replaceDaemonSetPodNodeNameNodeAffinity } from '../../api/scheduling.js';
+import { replaceDaemonSetPodNodeNameNodeAffinity } from '../../api/scheduling.js';
 import { parseTime } from '../../util/clock.js';
 import type { Mutable } from '../../util/objects.js';
 import { clone } from '../../util/objects.js';
@@ -129,8 +129,11 @@ function readySince(pod: Pod): number {
   return since;
 }
 
+/** Ready: the first Ready condition says True (no timestamp to parse, nothing to remember). */
 export function isPodReady(pod: Pod): boolean {
-  return !Number.isNaN(readySince(pod));
+  const conditions = pod.status?.conditions;
+  if (conditions) for (const c of conditions) if (c.type === 'Ready') return c.status === 'True';
+  return false;
 }
 
 /** Available (spec §4.1): Ready, and Ready for longer than minReadySeconds at `now`. */
@@ -161,16 +164,4 @@ export function isTerminalPod(pod: Pod): boolean {
 /** A pod podsShouldBeOnNode keeps as it is when it is a node's only pod: not deleting, not terminal. */
 export function isSettled(pod: Pod | undefined): boolean {
   return pod !== undefined && !pod.metadata?.deletionTimestamp && !isTerminalPod(pod);
-}
-
-/** Target node per cached (frozen) pod object: node affinity is scanned once per pod version. */
-const targetMemo = new WeakMap<Pod, string | null>();
-
-/** The node a daemon pod is bound to or, unbound, targets through its node affinity. */
-export function targetNode(pod: Pod): string | undefined {
-  const hit = targetMemo.get(pod);
-  if (hit !== undefined) return hit ?? undefined;
-  const node = getTargetNodeName(pod);
-  if (Object.isFrozen(pod) && Object.isFrozen(pod.spec ?? {})) targetMemo.set(pod, node ?? null);
-  return node;
 }

@@ -20,6 +20,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Selector } from '../../api/labels.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { groupPodsByNode } from './manage.js';
+import { getTargetNodeName } from '../../api/scheduling.js';
 import { nodeShouldRunDaemonPod, placementPod, placementsFor } from './placement.js';
 import { computeStatus } from './status.js';
 import { RU, planFromView, planRollingUpdate, rollingUpdateBits } from './update.js';
@@ -30,7 +31,6 @@ import {
   isPodUpdated,
   isSettled,
   isTerminalPod,
-  targetNode,
   templateGeneration as templateGenerationOf,
 } from './util.js';
 
@@ -61,7 +61,7 @@ function delta(before: number, after: number, bit: number): number {
 /** groupPodsByNode's rule: terminal pods being deleted are left out, as are pods with no target. */
 function groupedUnder(pod: Pod): string | undefined {
   if (isTerminalPod(pod) && pod.metadata?.deletionTimestamp) return undefined;
-  return targetNode(pod);
+  return getTargetNodeName(pod);
 }
 
 export class DaemonSetView {
