@@ -167,24 +167,36 @@ export class ObjectStore implements Store {
   list<T extends KubeObject>(type: ResourceType<T>, options: ListOptions = {}): ListResult<T> {
     const bucket = this.data.get(typeKeyOf(type));
     const items: T[] = [];
-    if (bucket) {
-      // Within one namespace the key order is the name order: only several namespaces need keys.
-      const one = bucket.size === 1 || Boolean(options.namespace);
-      const keys: string[] = [];
-      const objects = new Map<string, KubeObject>();
-      bucket.forEach((inNamespace, namespace) => {
-        if (options.namespace && namespace !== options.namespace) return;
-        inNamespace.forEach((obj, name) => {
-          const key = one ? name : objKey(namespace, name);
-          keys.push(key);
-          objects.set(key, obj);
-        });
-      });
-      keys.sort();
-      for (const k of keys) {
-        const obj = objects.get(k) as T;
-        if (this.matches(type, obj, options)) items.push(obj);
+    if (!bucket) return { items, revision: this.rev };
+    const single = options.namespace
+      ? bucket.get(options.namespace)
+      : bucket.size === 1
+        ? bucket.values().next().value
+        : undefined;
+    if (single !== undefined || options.namespace) {
+      // One namespace: the key order is the name order, and each name finds its object.
+      if (single) {
+        const names = [...single.keys()].sort();
+        for (const name of names) {
+          const obj = single.get(name) as T;
+          if (this.matches(type, obj, options)) items.push(obj);
+        }
       }
+      return { items, revision: this.rev };
+    }
+    const keys: string[] = [];
+    const objects = new Map<string, KubeObject>();
+    bucket.forEach((inNamespace, namespace) => {
+      inNamespace.forEach((obj, name) => {
+        const key = objKey(namespace, name);
+        keys.push(key);
+        objects.set(key, obj);
+      });
+    });
+    keys.sort();
+    for (const k of keys) {
+      const obj = objects.get(k) as T;
+      if (this.matches(type, obj, options)) items.push(obj);
     }
     return { items, revision: this.rev };
   }
