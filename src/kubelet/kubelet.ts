@@ -116,6 +116,14 @@ function computeContainerFacts(containers: readonly Container[]): ContainerFacts
   return { hasProbe, unreadyMessage: `containers with unready status: [${names}]` };
 }
 
+/** The variables of {@link SimulatedKubelet.podMatchVars}: what pod stage conditions may read. */
+const POD_MATCH_VARIABLES: readonly string[] = ['failure', 'nodeAlive', 'readyCondition', 'waitingReason'];
+
+/** The failure a pod is to simulate: its own annotation, else its node's, else none. */
+function failureOf(pod: Pod, node: Node): string {
+  return pod.metadata?.annotations?.[FAIL_ANNOTATION] ?? node.metadata?.annotations?.[FAIL_ANNOTATION] ?? '';
+}
+
 /** A stage due at once runs on the next turn of the loop; cancelling it before then skips it. */
 class ImmediateHandle implements TimerHandle {
   cancelled = false;
@@ -165,6 +173,13 @@ export class SimulatedKubelet implements Controller {
   constructor(private readonly options: KubeletOptions) {
     this.random = options.random ?? Math.random;
     this.stages = new CompiledStages(options.profile.stages);
+    // Matching a pod reads only these variables (see podMatchVars); a profile reading others would
+    // match against undefined.
+    for (const name of this.stages.matchVariables('Pod'))
+      if (!POD_MATCH_VARIABLES.includes(name))
+        throw new Error(
+          `kubelet profile ${options.profile.name}: pod stages match on $${name}, not a match variable`,
+        );
     this.pods = options.manager.informers.informer(resources.pods, { [POD_NODE_INDEX]: byNodeName });
     this.nodes = options.manager.informers.informer(resources.nodes);
     this.pods.addHandlers({
@@ -351,7 +366,20 @@ export class SimulatedKubelet implements Controller {
     if (!nodeName) return;
     const node = this.nodes.get('', nodeName);
     if (!node) return;
-    this.evaluate('Pod', objectKey(pod), pod, this.podVars(pod, node));
+    this.evaluate('Pod', objectKey(pod), pod, this.podMatchVars(pod, node));
+  }
+
+  /**
+   * The variables pod stages match on ({@link POD_MATCH_VARIABLES}): every pod event is matched,
+   * only a stage that fires renders, so matching does not build the full {@link podVars}.
+   */
+  private podMatchVars(pod: Pod, node: Node): Vars {
+    return {
+      failure: failureOf(pod, node),
+      nodeAlive: this.staticNodeVars(node)['nodeAlive'],
+      readyCondition: readyStatus(pod.status?.conditions) ?? '',
+      waitingReason: pod.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? '',
+    };
   }
 
   private podIP(pod: Pod, node: Node): string {
@@ -365,8 +393,7 @@ export class SimulatedKubelet implements Controller {
 
   /** The pod's template variables; `podIP` is the one to report (default: the pod's own, if any). */
   private podVars(pod: Pod, node: Node, podIP = pod.status?.podIP ?? ''): Vars {
-    const failure =
-      pod.metadata?.annotations?.[FAIL_ANNOTATION] ?? node.metadata?.annotations?.[FAIL_ANNOTATION] ?? '';
+    const failure = failureOf(pod, node);
     const containers = pod.spec?.containers ?? [];
     const { hasProbe, unreadyMessage } = containerFacts(containers);
     const readyAtStart = !hasProbe && failure !== 'never-ready';

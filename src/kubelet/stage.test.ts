@@ -22,7 +22,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profiles } from './profiles.js';
 import type { KubeletProfileName } from './profiles.js';
-import { conditionHolds, firstMatchingStage, mergeStatus, readPath, render } from './stage.js';
+import {
+  CompiledStages,
+  conditionHolds,
+  firstMatchingStage,
+  mergeStatus,
+  readPath,
+  render,
+} from './stage.js';
 import type { FieldCondition, Stage, Vars } from './stage.js';
 
 const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -163,6 +170,33 @@ describe('firstMatchingStage', () => {
     );
     assert.equal(firstMatchingStage(stages, 'Node', {}, {})?.name, 'node');
     assert.equal(firstMatchingStage(stages.slice(0, 1), 'Pod', {}, {}), undefined);
+  });
+});
+
+describe('CompiledStages.matchVariables', () => {
+  test('names the $variables the conditions of one resource read', () => {
+    const compiled = new CompiledStages([
+      { name: 'n', resource: 'Node', match: [{ path: '$nodeOnly', op: 'Exists' }], next: {} },
+      {
+        name: 'p',
+        resource: 'Pod',
+        match: [
+          { path: 'status.phase', op: 'In', values: ['Pending'] },
+          { path: '$failure', op: 'NotIn', values: ['failed'] },
+        ],
+        next: {},
+      },
+      { name: 'q', resource: 'Pod', match: [{ path: '$readyCondition', op: 'Exists' }], next: {} },
+    ]);
+    assert.deepEqual([...compiled.matchVariables('Pod')].sort(), ['failure', 'readyCondition']);
+    assert.deepEqual([...compiled.matchVariables('Node')], ['nodeOnly']);
+  });
+
+  test('the built-in profiles match pods on the variables the kubelet builds for matching', () => {
+    for (const name of Object.keys(profiles) as KubeletProfileName[]) {
+      const vars = [...new CompiledStages(profiles[name].stages).matchVariables('Pod')].sort();
+      assert.deepEqual(vars, ['failure', 'nodeAlive', 'readyCondition', 'waitingReason'], name);
+    }
   });
 });
 

@@ -265,6 +265,14 @@ export class CompiledStages {
     }
   }
 
+  /** The variables the conditions of `resource`'s stages read (what matching needs of the vars). */
+  matchVariables(resource: StageResource): Set<string> {
+    const names = new Set<string>();
+    for (const s of this.byResource.get(resource) ?? [])
+      for (const c of s.match) if (c.variable !== undefined) names.add(c.variable);
+    return names;
+  }
+
   /** The first stage for `resource` whose conditions hold. */
   firstMatching(resource: StageResource, obj: unknown, vars: Vars): CompiledStage | undefined {
     for (const s of this.byResource.get(resource) ?? []) {
