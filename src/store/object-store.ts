@@ -21,7 +21,7 @@ import { fieldsOf } from '../api/fields.js';
 import type { Clock } from '../util/clock.js';
 import { RealClock, rfc3339 } from '../util/clock.js';
 import { weakMemo } from '../util/memo.js';
-import { clone, deepEqual, deepFreeze, shallowCopy } from '../util/objects.js';
+import { clone, cloneSharingFrozen, deepEqual, deepFreeze, shallowCopy } from '../util/objects.js';
 import type { Persistence, PersistedChange } from './persistence.js';
 import { memoryPersistence } from './persistence.js';
 import type { Strategy, StrategyContext } from './strategy.js';
@@ -273,7 +273,8 @@ export class ObjectStore implements Store {
       obj = { ...(old as MutableObject), metadata: { ...oldMeta } };
       const status = (input as { status?: unknown }).status;
       if (status === undefined) delete obj.status;
-      else obj.status = clone(status);
+      // The writer's status usually reuses stored parts (conditions, container statuses): shared.
+      else obj.status = cloneSharingFrozen(status);
       errs = strategy.validateStatusUpdate?.(obj, old) ?? [];
     } else if (options.subresource !== undefined) {
       if (!strategy.applySubresource) {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CloneRecord, clone, deepEqual, deepFreeze, shallowCopy } from './objects.js';
+import { CloneRecord, clone, cloneSharingFrozen, deepEqual, deepFreeze, shallowCopy } from './objects.js';
 
 describe('clone', () => {
   test('copies deeply with JSON semantics', () => {
@@ -23,6 +23,22 @@ describe('clone', () => {
     assert.ok(!('gone' in out) && !('fn' in out));
     assert.notEqual(out.a, src.a);
     assert.notEqual(out.a.b, src.a.b);
+  });
+});
+
+describe('cloneSharingFrozen', () => {
+  test("shares frozen parts and copies the rest, with clone's JSON semantics", () => {
+    const stored = deepFreeze({ type: 'Ready', status: 'True' });
+    const src = { conditions: [stored, { type: 'New', gone: undefined }], phase: 'Running' };
+    const out = cloneSharingFrozen(src);
+    assert.deepEqual(out, { conditions: [stored, { type: 'New' }], phase: 'Running' });
+    assert.equal(out.conditions[0], stored);
+    assert.notEqual(out.conditions, src.conditions);
+    assert.notEqual(out.conditions[1], src.conditions[1]);
+    src.conditions[1] = { type: 'Changed', gone: undefined };
+    assert.equal(out.conditions[1]?.type, 'New');
+    const whole = deepFreeze({ a: { b: 1 } });
+    assert.equal(cloneSharingFrozen(whole), whole);
   });
 });
 

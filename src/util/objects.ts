@@ -24,7 +24,18 @@ export function shallowCopy<T extends object>(obj: T): Mutable<T> {
 /** A deep, mutable copy of a JSON-shaped value (objects from the store are plain JSON). */
 export function clone<T>(value: T): Mutable<T> {
   if (value === undefined) return value as Mutable<T>;
-  return cloneJson(value) as Mutable<T>;
+  return cloneJson(value, false) as Mutable<T>;
+}
+
+/**
+ * {@link clone}, except that frozen parts are shared, not copied: by the store's discipline a
+ * frozen value is deep-frozen and JSON-shaped already, so a copy could neither differ nor be
+ * safer. For a write whose input reuses parts of the stored object (a status built from the
+ * stored one). The frozen parts stay frozen: only the copied ones may be changed.
+ */
+export function cloneSharingFrozen<T>(value: T): T {
+  if (value === undefined) return value;
+  return cloneJson(value, true) as T;
 }
 
 /**
@@ -32,7 +43,7 @@ export function clone<T>(value: T): Mutable<T> {
  * null in arrays, non-finite numbers to null, `toJSON` honoured), without the text round trip:
  * several times faster on API objects.
  */
-function cloneJson(v: unknown): unknown {
+function cloneJson(v: unknown, shareFrozen: boolean): unknown {
   if (v === null) return null;
   switch (typeof v) {
     case 'object':
@@ -47,10 +58,11 @@ function cloneJson(v: unknown): unknown {
     default:
       return undefined;
   }
+  if (shareFrozen && Object.isFrozen(v)) return v;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
     for (let i = 0; i < v.length; i++) {
-      const x = cloneJson(v[i]);
+      const x = cloneJson(v[i], shareFrozen);
       out[i] = x === undefined ? null : x;
     }
     return out;
@@ -61,7 +73,7 @@ function cloneJson(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   // for…in rather than Object.keys: no key array per object (JSON objects inherit no enumerable keys).
   for (const k in v) {
-    const x = cloneJson((v as Record<string, unknown>)[k]);
+    const x = cloneJson((v as Record<string, unknown>)[k], shareFrozen);
     if (x !== undefined) out[k] = x;
   }
   return out;
