@@ -117,12 +117,20 @@ function computeContainerFacts(containers: readonly Container[]): ContainerFacts
 }
 
 /** The variables of {@link SimulatedKubelet.podMatchVars}: what pod stage conditions may read. */
-const POD_MATCH_VARIABLES: readonly string[] = ['failure', 'nodeAlive', 'readyCondition', 'waitingReason'];
+// A type alias, not an interface: it is then assignable to Vars (an index signature).
+type PodMatchVars = {
+  readonly failure: string;
+  readonly nodeAlive: unknown;
+  readonly readyCondition: string;
+  readonly waitingReason: string;
+};
 
-/** The failure a pod is to simulate: its own annotation, else its node's, else none. */
-function failureOf(pod: Pod, node: Node): string {
-  return pod.metadata?.annotations?.[FAIL_ANNOTATION] ?? node.metadata?.annotations?.[FAIL_ANNOTATION] ?? '';
-}
+const POD_MATCH_VARIABLES: ReadonlySet<string> = new Set<keyof PodMatchVars>([
+  'failure',
+  'nodeAlive',
+  'readyCondition',
+  'waitingReason',
+]);
 
 /** A stage due at once runs on the next turn of the loop; cancelling it before then skips it. */
 class ImmediateHandle implements TimerHandle {
@@ -176,7 +184,7 @@ export class SimulatedKubelet implements Controller {
     // Matching a pod reads only these variables (see podMatchVars); a profile reading others would
     // match against undefined.
     for (const name of this.stages.matchVariables('Pod'))
-      if (!POD_MATCH_VARIABLES.includes(name))
+      if (!POD_MATCH_VARIABLES.has(name))
         throw new Error(
           `kubelet profile ${options.profile.name}: pod stages match on $${name}, not a match variable`,
         );
@@ -373,9 +381,11 @@ export class SimulatedKubelet implements Controller {
    * The variables pod stages match on ({@link POD_MATCH_VARIABLES}): every pod event is matched,
    * only a stage that fires renders, so matching does not build the full {@link podVars}.
    */
-  private podMatchVars(pod: Pod, node: Node): Vars {
+  private podMatchVars(pod: Pod, node: Node): PodMatchVars {
     return {
-      failure: failureOf(pod, node),
+      // The failure to simulate: the pod's own annotation, else its node's.
+      failure:
+        pod.metadata?.annotations?.[FAIL_ANNOTATION] ?? node.metadata?.annotations?.[FAIL_ANNOTATION] ?? '',
       nodeAlive: this.staticNodeVars(node)['nodeAlive'],
       readyCondition: readyStatus(pod.status?.conditions) ?? '',
       waitingReason: pod.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? '',
@@ -391,26 +401,24 @@ export class SimulatedKubelet implements Controller {
     return `10.${244 + ((i >> 8) & 3)}.${i & 255}.${n > 254 ? 2 : n}`;
   }
 
-  /** The pod's template variables; `podIP` is the one to report (default: the pod's own, if any). */
+  /**
+   * The pod's template variables (its match variables and the rest); `podIP` is the one to report
+   * (default: the pod's own, if any).
+   */
   private podVars(pod: Pod, node: Node, podIP = pod.status?.podIP ?? ''): Vars {
-    const failure = failureOf(pod, node);
+    const match = this.podMatchVars(pod, node);
     const containers = pod.spec?.containers ?? [];
     const { hasProbe, unreadyMessage } = containerFacts(containers);
-    const readyAtStart = !hasProbe && failure !== 'never-ready';
-    const statuses = pod.status?.containerStatuses ?? [];
-    const nodeVars = this.staticNodeVars(node);
+    const readyAtStart = !hasProbe && match.failure !== 'never-ready';
     const now = rfc3339(this.options.clock.now());
     return {
+      ...match,
       now,
       nodeName: node.metadata?.name ?? '',
-      nodeIP: nodeVars['nodeIP'],
-      nodeAlive: nodeVars['nodeAlive'],
+      nodeIP: this.staticNodeVars(node)['nodeIP'],
       podName: pod.metadata?.name ?? '',
       podIP,
       startTime: pod.status?.startTime ?? now,
-      failure,
-      waitingReason: statuses[0]?.state?.waiting?.reason ?? '',
-      readyCondition: readyStatus(pod.status?.conditions) ?? '',
       readyAtStart: readyAtStart ? 'True' : 'False',
       readyAtStartBool: readyAtStart,
       readyAtStartReason: readyAtStart ? undefined : 'ContainersNotReady',
