@@ -173,14 +173,12 @@ export class ObjectStore implements Store {
       : bucket.size === 1
         ? bucket.values().next().value
         : undefined;
-    if (single !== undefined || options.namespace) {
+    if (options.namespace && !single) return { items, revision: this.rev };
+    if (single) {
       // One namespace: the key order is the name order, and each name finds its object.
-      if (single) {
-        const names = [...single.keys()].sort();
-        for (const name of names) {
-          const obj = single.get(name) as T;
-          if (this.matches(type, obj, options)) items.push(obj);
-        }
+      for (const name of [...single.keys()].sort()) {
+        const obj = single.get(name) as T;
+        if (this.matches(type, obj, options)) items.push(obj);
       }
       return { items, revision: this.rev };
     }
