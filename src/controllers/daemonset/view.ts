@@ -18,9 +18,9 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Selector } from '../../api/labels.js';
+import { getTargetNodeName } from '../../api/scheduling.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { groupPodsByNode } from './manage.js';
-import { getTargetNodeName } from '../../api/scheduling.js';
 import { nodeShouldRunDaemonPod, placementPod, placementsFor } from './placement.js';
 import { computeStatus } from './status.js';
 import { RU, planFromView, planRollingUpdate, rollingUpdateBits } from './update.js';
