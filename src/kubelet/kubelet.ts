@@ -411,8 +411,13 @@ export class SimulatedKubelet implements Controller {
     const { hasProbe, unreadyMessage } = containerFacts(containers);
     const readyAtStart = !hasProbe && match.failure !== 'never-ready';
     const now = rfc3339(this.options.clock.now());
+    // Listed key by key: spreading `match` and adding keys costs ~1 µs per key on V8 (Node 20), see
+    // shallowCopy.
     return {
-      ...match,
+      failure: match.failure,
+      nodeAlive: match.nodeAlive,
+      readyCondition: match.readyCondition,
+      waitingReason: match.waitingReason,
       now,
       nodeName: node.metadata?.name ?? '',
       nodeIP: this.staticNodeVars(node)['nodeIP'],
@@ -426,7 +431,7 @@ export class SimulatedKubelet implements Controller {
       unreadyMessage,
       firstImage: containers[0]?.image ?? '',
       firstContainer: containers[0]?.name ?? '',
-    };
+    } satisfies Vars & PodMatchVars;
   }
 
   private containerVars(pod: Pod, c: Container): Vars {

@@ -31,25 +31,30 @@ export function updatedDesiredNodeCounts(
   return { ...budgets(ds, desired), desired };
 }
 
+/** A node's daemon pods by template: `ok` false when one of the two is duplicated. */
+interface NodeDaemonPods {
+  readonly newPod: Pod | undefined;
+  readonly oldPod: Pod | undefined;
+  readonly ok: boolean;
+}
+
+const DUPLICATED: NodeDaemonPods = { newPod: undefined, oldPod: undefined, ok: false };
+
 /** Splits a node's non-deleting pods into the new one and the old one (undefined when duplicated). */
-function findUpdatedPodsOnNode(
-  pods: readonly Pod[],
-  hash: string,
-  gen: number | undefined,
-): { newPod?: Pod; oldPod?: Pod; ok: boolean } {
+function findUpdatedPodsOnNode(pods: readonly Pod[], hash: string, gen: number | undefined): NodeDaemonPods {
   let newPod: Pod | undefined;
   let oldPod: Pod | undefined;
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp) continue;
     if (isPodUpdated(pod, hash, gen)) {
-      if (newPod) return { ok: false };
+      if (newPod) return DUPLICATED;
       newPod = pod;
     } else {
-      if (oldPod) return { ok: false };
+      if (oldPod) return DUPLICATED;
       oldPod = pod;
     }
   }
-  return { ...(newPod ? { newPod } : {}), ...(oldPod ? { oldPod } : {}), ok: true };
+  return { newPod, oldPod, ok: true };
 }
 
 export interface RollingUpdatePlan {
