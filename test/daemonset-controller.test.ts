@@ -17,6 +17,7 @@ import type { Strategy } from './support/ds-harness.js';
 import { settle } from './support/wait.js';
 import type { Mutable } from '../src/util/objects.js';
 import { clone } from '../src/util/objects.js';
+import { rfc3339 } from '../src/util/clock.js';
 
 const SIMPLE_NODE_LABELS = { color: 'blue', speed: 'fast' };
 const OTHER_LABELS = { name: 'simple-daemon', type: 'test' };
@@ -1217,6 +1218,52 @@ describe('DaemonSet controller: claiming, surge and status', () => {
       podAt(h, at(30), { name: 'node-2-pod', nodeName: 'node-2', owner: d, hash });
       h.clock.set(at(70));
       await h.expectSync('foo', 3, 2, 0);
+    }));
+
+  test('minReadySeconds: a pod whose first Ready condition is False is not Ready and wakes nothing; once Ready it does', () =>
+    withHarness(async (h) => {
+      h.addNodes(2);
+      const d = h.createDaemonSet(ds('RollingUpdate', (x) => (x.spec!.minReadySeconds = 30)));
+      const start = h.clock.now();
+      h.addPod({ name: 'available', nodeName: 'node-0', owner: d, ready: { since: start } });
+      await drainQueue(h);
+      const t0 = start + 40_000;
+      h.clock.set(t0);
+      await drainQueue(h);
+      const twice = h.addPod({ name: 'twice', nodeName: 'node-1', owner: d, phase: 'Running' });
+      // Two Ready conditions: the first one decides (upstream's GetPodReadyCondition), so the pod
+      // is not Ready and there is nothing to wait for, whatever the second one says.
+      h.store.update(
+        resources.pods,
+        {
+          ...twice,
+          status: {
+            ...twice.status,
+            conditions: [
+              { type: 'Ready', status: 'False' },
+              { type: 'Ready', status: 'True', lastTransitionTime: rfc3339(t0) },
+            ],
+          },
+        },
+        { subresource: 'status' },
+      );
+      await h.expectSync('foo', 0, 0, 0);
+      assert.equal(h.ds().status?.numberReady, 1);
+      assert.equal(h.ds().status?.numberAvailable, 1);
+      await drainQueue(h);
+      h.clock.set(t0 + 60_000);
+      assert.deepEqual(await drainQueue(h), [], 'no wake-up for the pod that is not Ready');
+      // Ready now: the DaemonSet wakes when it has been Ready for longer than minReadySeconds.
+      h.markReady([twice]);
+      await drainQueue(h);
+      await h.expectSync('foo', 0, 0, 0);
+      assert.equal(h.ds().status?.numberReady, 2);
+      assert.equal(h.ds().status?.numberAvailable, 1);
+      await drainQueue(h);
+      h.clock.set(t0 + 90_001);
+      assert.deepEqual(await drainQueue(h), ['default/foo']);
+      await h.expectSync('foo', 0, 0, 0);
+      assert.equal(h.ds().status?.numberAvailable, 2);
     }));
 
   for (const [name, updateFailures, getFails, updates, gets, fails] of [

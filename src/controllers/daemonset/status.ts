@@ -4,23 +4,24 @@
  * conditions survive; one retry after re-reading on failure.
  */
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { parseTime } from '../../util/clock.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 import { resources } from '../../api/resources.js';
 import type { DaemonSetContext } from './context.js';
 import { dsKey } from './context.js';
 import type { NodeToDaemonPods } from './manage.js';
 import { placementsFor } from './placement.js';
-import { comparePodsForKeep, isPodAvailable, isPodReady, isPodUpdated, templateGeneration } from './util.js';
+import {
+  comparePodsForKeep,
+  isPodAvailable,
+  isPodReady,
+  isPodUpdated,
+  readySince,
+  templateGeneration,
+} from './util.js';
 
 export const STATUS_UPDATE_RETRIES = 1;
 /** While a DaemonSet is converging, its status is written at most once per this many ms. */
 export const STATUS_WRITE_INTERVAL_MS = 100;
-
-function readySince(pod: Pod): number | undefined {
-  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True');
-  return ready ? parseTime(ready.lastTransitionTime) : undefined;
-}
 
 export interface DaemonSetCounters {
   readonly desiredNumberScheduled: number;
@@ -178,8 +179,9 @@ export async function updateDaemonSetStatus(
     let next = counters.numberReady !== counters.numberAvailable ? now + minReady * 1000 : Infinity;
     for (const pods of nodeToDaemonPods.values()) {
       for (const pod of pods) {
+        // Not Ready (NaN), or Ready since an unknown time (available at once): nothing to wait for.
         const since = readySince(pod);
-        if (since === undefined) continue;
+        if (!Number.isFinite(since)) continue;
         const at = since + minReady * 1000 + 1;
         if (at > now) next = Math.min(next, at);
       }

@@ -115,10 +115,13 @@ export function isPodUpdated(pod: Pod, hash: string, dsTemplateGeneration: numbe
   return labels[TEMPLATE_GENERATION_LABEL] === String(dsTemplateGeneration);
 }
 
-/** A pod's Ready condition: NaN when not Ready, else since when (ms; -Infinity when unknown). */
 const readySinceMemo = new WeakMap<Pod, number>();
 
-function readySince(pod: Pod): number {
+/**
+ * Since when the pod is Ready, by its first Ready condition (as upstream's GetPodReadyCondition):
+ * NaN when not Ready, else the condition's lastTransitionTime in ms (-Infinity when unknown).
+ */
+export function readySince(pod: Pod): number {
   const hit = readySinceMemo.get(pod);
   if (hit !== undefined) return hit;
   const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
