@@ -19,6 +19,7 @@ import {
   BENCH_NAMESPACE,
   PodTally,
   benchDaemonSet,
+  startTimedWindow,
   statusConverged,
   waitFor,
   waitNodesReady,
@@ -115,7 +116,7 @@ async function arm(
     const tally = new PodTally(store, `app=${NAME}`);
     const writes0 = writes(running);
     try {
-      const started = performance.now();
+      const started = startTimedWindow();
       await running.cluster.client.create(resources.daemonsets, benchDaemonSet(NAME));
       const ended = await waitFor(
         store,

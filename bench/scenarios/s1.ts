@@ -15,6 +15,7 @@ import {
   benchDaemonSet,
   startCluster,
   startController,
+  startTimedWindow,
   statusConverged,
   waitFor,
   waitNodesReady,
@@ -61,7 +62,7 @@ export async function createAndWait(
   const store = cluster.store;
   const tally = new PodTally(store, `app=${NAME}`);
   try {
-    const started = performance.now();
+    const started = startTimedWindow();
     await cluster.client.create(resources.daemonsets, benchDaemonSet(NAME));
     const converged = waitFor(
       store,

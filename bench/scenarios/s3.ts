@@ -20,6 +20,7 @@ import {
   isPodReady,
   startCluster,
   startController,
+  startTimedWindow,
   statusConverged,
   waitFor,
   waitNodesReady,
@@ -166,7 +167,7 @@ async function runArm(ctx: ScenarioContext, v: S3Variant, nodes: number, floor: 
       await new Promise((r) => setImmediate(r));
       watch.start();
       const writesBefore = ctrl ? ctrl.writes.total : counter.total;
-      const started = performance.now();
+      const started = startTimedWindow();
       const current = store.get(resources.daemonsets, BENCH_NAMESPACE, NAME);
       if (!current) throw new Error('the DaemonSet vanished');
       // A strategic merge patch (as `kubectl set image` sends): the container keeps its probe.
