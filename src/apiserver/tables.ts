@@ -24,7 +24,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { ClusterRoleBinding, RoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';
 import { formatLabelSelector, labelsToString } from '../api/labels.js';
-import { allResources } from '../api/resources.js';
+import { allResources, controllerOf } from '../api/resources.js';
 import { humanDuration, parseTimestamp, translateTimestampSince } from './duration.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -633,7 +633,7 @@ function printDaemonSet(ds: DaemonSet, now: number): PrintedRow {
  * (`pod/x` for the core group), or `<none>` when there is no controller.
  */
 export function formatControllerOf(meta: ObjectMeta | undefined): string {
-  const ref = meta?.ownerReferences?.find((r) => r.controller === true);
+  const ref = controllerOf(meta);
   if (ref === undefined) return '<none>';
   const parts = ref.apiVersion.split('/');
   // schema.ParseGroupVersion: "v1" is the core group, "group/version" a named one.

@@ -5,7 +5,7 @@
  * as add, update and delete notifications, so handlers never miss a change.
  */
 import type { KubeObject, ResourceType } from '../api/resources.js';
-import { objectKey } from '../api/resources.js';
+import { controllerOf, objectKey } from '../api/resources.js';
 import { isExpired } from '../api/errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Client, ClientListOptions, ClientWatch, ClientWatchEvent } from './types.js';
@@ -328,6 +328,6 @@ export const byNodeName = (obj: { spec?: { nodeName?: string } }): readonly stri
 
 /** Index: objects by the UID of their controller owner reference. */
 export const byControllerUID = (obj: KubeObject): readonly string[] => {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller);
+  const ref = controllerOf(obj.metadata);
   return ref ? [ref.uid] : [];
 };

@@ -7,7 +7,7 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject, ResourceType } from '../../api/resources.js';
-import { resources } from '../../api/resources.js';
+import { controllerOf, resources } from '../../api/resources.js';
 import { ApiError, isNotFound } from '../../api/errors.js';
 import { labelSelectorAsSelector } from '../../api/labels.js';
 import type { Informer } from '../../client/informer.js';
@@ -15,7 +15,7 @@ import type { DaemonSetContext } from './context.js';
 import { CONTROLLER_UID_INDEX, ORPHAN_NAMESPACE_INDEX } from './context.js';
 
 export function controllerRef(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return controllerOf(obj.metadata);
 }
 
 export function ownerReferenceFor(ds: DaemonSet): OwnerReference {
