@@ -1,6 +1,7 @@
 /**
  * Server-side apply with managedFields, driven by the real kubectl: create, removal of fields
- * dropped from the configuration, conflicts with another manager and --force-conflicts.
+ * dropped from the configuration, conflicts with another manager and --force-conflicts; the
+ * manager of a status write.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,5 +98,32 @@ describe('kubectl apply --server-side', { skip }, () => {
 
     r = await c.kubectl(['get', 'ds', 'ssa', '-o', 'yaml']);
     assert.doesNotMatch(r.stdout, /managedFields/, 'hidden without --show-managed-fields');
+  });
+
+  test('a status patch is recorded under subresource status: advertising an extended resource', async () => {
+    let r = await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']);
+    assert.equal(r.code, 0, r.stderr);
+    const node = r.stdout;
+    r = await c.kubectl([
+      'patch',
+      'node',
+      node,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"capacity":{"example.com/dongle":"4"}}}',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await c.kubectl(['get', 'node', node, '-o', 'json', '--show-managed-fields']);
+    assert.equal(r.code, 0, r.stderr);
+    const n = JSON.parse(r.stdout) as {
+      status: { capacity: Record<string, string> };
+      metadata: { managedFields?: (Entry & { subresource?: string })[] };
+    };
+    assert.equal(n.status.capacity['example.com/dongle'], '4');
+    const entry = n.metadata.managedFields?.find((e) => e.manager === 'kubectl-patch');
+    assert.equal(entry?.operation, 'Update');
+    assert.equal(entry?.subresource, 'status');
+    assert.deepEqual(entry?.fieldsV1, { 'f:status': { 'f:capacity': { 'f:example.com/dongle': {} } } });
   });
 });

@@ -163,3 +163,31 @@ describe('applyConfiguration', () => {
     assert.deepEqual((labelsDropped.object.metadata as Json).labels, { app: 'x' });
   });
 });
+
+describe('recordUpdate', () => {
+  it('a status write owns the status fields it changed, under subresource status, and nothing else', () => {
+    const live = { ...ds('nginx:1'), status: { numberReady: 1, desiredNumberScheduled: 1 } };
+    // The body also carries a different image and label: a status write ignores them.
+    const body = {
+      ...ds('nginx:2', { app: 'x', extra: 'y' }),
+      status: { numberReady: 2, desiredNumberScheduled: 1 },
+    };
+    const mf = recordUpdate('DaemonSet', live, body, 'controller', undefined, {
+      ...opts,
+      subresource: 'status',
+    });
+    assert.equal(mf.length, 1);
+    assert.equal(mf[0]?.subresource, 'status');
+    assert.equal(mf[0]?.manager, 'controller');
+    assert.deepEqual(mf[0]?.fieldsV1, { 'f:status': { 'f:numberReady': {} } });
+  });
+
+  it('a main-resource write never owns status fields', () => {
+    const live = { ...ds('nginx:1'), status: { numberReady: 1 } };
+    const body = { ...ds('nginx:2'), status: { numberReady: 5 } };
+    const mf = recordUpdate('DaemonSet', live, body, 'kubectl-set', undefined, opts);
+    assert.equal(mf[0]?.subresource, undefined);
+    assert.ok(!JSON.stringify(mf[0]?.fieldsV1).includes('f:status'));
+    assert.ok(JSON.stringify(mf[0]?.fieldsV1).includes('f:image'));
+  });
+});

@@ -423,9 +423,14 @@ export function recordUpdate(
   managedFields: unknown,
   options: ApplyOptions & { readonly subresource?: string },
 ): ManagedFieldsEntry[] {
-  const fsOpts = { status: options.subresource === 'status' };
-  const newSet = fieldSetOf(kind, updated, fsOpts);
-  const oldSet = old === undefined ? new Set<string>() : fieldSetOf(kind, old, fsOpts);
+  // A status write changes only the status (the rest of the body is ignored, as upstream resets
+  // it), so only status fields are tracked; any other write tracks everything but the status.
+  const statusWrite = options.subresource === 'status';
+  const tracked = (obj: unknown): unknown =>
+    statusWrite && isObj(obj) ? (obj['status'] === undefined ? {} : { status: obj['status'] }) : obj;
+  const fsOpts = { status: statusWrite };
+  const newSet = fieldSetOf(kind, tracked(updated), fsOpts);
+  const oldSet = old === undefined ? new Set<string>() : fieldSetOf(kind, tracked(old), fsOpts);
   const changed = new Set<string>();
   for (const p of newSet) {
     if (!oldSet.has(p)) changed.add(p);

@@ -268,7 +268,11 @@ export class ObjectStore implements Store {
     let errs: FieldError[];
     if (options.subresource === 'status') {
       // Copy on write: everything but metadata and status is shared with the frozen old object.
-      obj = { ...(old as MutableObject), metadata: { ...oldMeta } };
+      // The write's metadata is ignored but for managedFields, which the API server has just
+      // updated for the writer (upstream's ResetObjectMetaForStatus keeps them too).
+      const statusMeta = { ...oldMeta };
+      if (inMeta.managedFields !== undefined) statusMeta.managedFields = inMeta.managedFields;
+      obj = { ...(old as MutableObject), metadata: statusMeta };
       const status = (input as { status?: unknown }).status;
       if (status === undefined) delete obj.status;
       // The writer's status usually reuses stored parts (conditions, container statuses): shared.
