@@ -11,6 +11,7 @@ export const COMPONENTS = [
   'taint-eviction',
   'podgc',
   'garbagecollector',
+  'clusterrole-aggregation',
   'daemonset',
 ] as const;
 

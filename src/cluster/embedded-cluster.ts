@@ -14,6 +14,11 @@ import type { Controller } from '../controller/manager.js';
 import { Manager } from '../controller/manager.js';
 import { DaemonSetsController } from '../controllers/daemonset/controller.js';
 import { GarbageCollector } from '../controllers/garbagecollector/garbage-collector.js';
+import { ClusterRoleAggregationController } from '../controllers/clusterroleaggregation/aggregation.js';
+import {
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  BOOTSTRAP_CLUSTER_ROLES,
+} from '../controllers/clusterroleaggregation/bootstrap-roles.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/node-lifecycle.js';
 import { TaintEvictionController } from '../controllers/nodelifecycle/taint-eviction.js';
 import { PodGCController } from '../controllers/podgc/podgc.js';
@@ -197,6 +202,10 @@ export class EmbeddedCluster {
         }),
       );
     }
+    for (const role of BOOTSTRAP_CLUSTER_ROLES)
+      await createIfMissing(() => this.client.create(resources.clusterroles, role));
+    for (const binding of BOOTSTRAP_CLUSTER_ROLE_BINDINGS)
+      await createIfMissing(() => this.client.create(resources.clusterrolebindings, binding));
     if (this.store.list(resources.nodes).items.length > 0) return; // resuming: never re-create nodes
     if (this.options.controlPlane) {
       await this.addNode({
@@ -254,6 +263,7 @@ export class EmbeddedCluster {
       );
     }
     if (has('garbagecollector')) m.add(new GarbageCollector(base));
+    if (has('clusterrole-aggregation')) m.add(new ClusterRoleAggregationController(base));
     if (has('daemonset'))
       m.add(new DaemonSetsController({ ...base, recorder: this.recorderFor('daemonset-controller') }));
     const ctx: ClusterContext = { ...base, recorderFor: (c, h) => this.recorderFor(c, h) };
