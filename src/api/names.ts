@@ -28,10 +28,12 @@ function rememberValid(set: Set<string>, value: string, errs: readonly string[])
   set.add(value);
 }
 
+/**
+ * Upstream's RegexError, to the character: each example is followed by a comma and a space and
+ * the examples are joined by " or ", so two give `(e.g. 'my-name',  or '123-abc', regex …)`.
+ */
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  let s = `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(' or ')}`;
-  s += `, regex used for validation is '${fmt}')`;
-  return s;
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 }
 
 /** a-z or 0-9. */
