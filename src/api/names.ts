@@ -36,6 +36,11 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
   return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 }
 
+/** a-z, A-Z or 0-9. */
+function isAlnum(c: number): boolean {
+  return isLowerAlnum(c) || (c >= 65 && c <= 90);
+}
+
 /** a-z or 0-9. */
 function isLowerAlnum(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
@@ -154,5 +159,31 @@ export function isValidLabelValue(value: string): string[] {
       ),
     );
   rememberValid(validLabelValues, value, errs);
+  return errs;
+}
+
+/** Upstream's IsConfigMapKey: a key of a ConfigMap's (or Secret's) data. */
+export function isConfigMapKey(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123SubdomainMaxLength)
+    errs.push(`must be no more than ${DNS1123SubdomainMaxLength} characters`);
+  let ok = value.length > 0;
+  for (let i = 0; ok && i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    ok = isAlnum(c) || c === 45 || c === 46 || c === 95; // - . _
+  }
+  if (!ok)
+    errs.push(
+      regexError(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        '[-._a-zA-Z0-9]+',
+        'key.name',
+        'KEY_NAME',
+        'key-name',
+      ),
+    );
+  if (value === '.') errs.push("must not be '.'");
+  else if (value === '..') errs.push("must not be '..'");
+  else if (value.startsWith('..')) errs.push("must not start with '..'");
   return errs;
 }

@@ -4,7 +4,7 @@
  */
 import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Mutable } from '../util/objects.js';
-import type { Namespace, Node, Pod, Event, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Namespace, Node, Pod, Event, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
@@ -168,6 +168,17 @@ export const resources = {
     resource: 'priorityclasses',
     namespaced: false,
     shortNames: ['pc'],
+    categories: [],
+    hasStatus: false,
+  }),
+  /** Configuration for pods (a DaemonSet's agent configuration, mounted or read as env). */
+  configmaps: define<ConfigMap>({
+    group: '',
+    version: 'v1',
+    kind: 'ConfigMap',
+    resource: 'configmaps',
+    namespaced: true,
+    shortNames: ['cm'],
     categories: [],
     hasStatus: false,
   }),

@@ -196,6 +196,8 @@ const kindSchemas: ReadonlyMap<string, StructSchema> = new Map([
   ['Lease', metadataOnly],
   ['PriorityClass', metadataOnly],
   ['ServiceAccount', serviceAccount],
+  // core/v1 ConfigMap: `data` and `binaryData` are maps, merged key by key.
+  ['ConfigMap', metadataOnly],
   ['Role', role],
   ['ClusterRole', clusterRole],
   ['RoleBinding', roleBinding],

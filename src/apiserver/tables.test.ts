@@ -163,7 +163,8 @@ void describe('tableColumns', () => {
       'Age',
       'PreemptionPolicy',
     ]);
-    assert.deepEqual(columnNames('ConfigMap'), ['Name', 'Created At']);
+    assert.deepEqual(columnNames('ConfigMap'), ['Name', 'Data', 'Age']);
+    assert.deepEqual(columnNames('Secret'), ['Name', 'Created At']);
   });
 
   void it('uses upstream types and formats: name format on the name column, integer counts', () => {
@@ -194,7 +195,7 @@ void describe('tableColumns', () => {
       ['string', 'integer', 'boolean', 'string', 'string'],
     );
     assert.equal(tableColumns('Pod').find((c) => c.name === 'Restarts')?.type, 'string');
-    assert.equal(tableColumns('ConfigMap')[1]?.type, 'date');
+    assert.equal(tableColumns('Secret')[1]?.type, 'date');
     for (const kind of [
       'Namespace',
       'Node',
@@ -214,7 +215,7 @@ void describe('tableColumns', () => {
         `${kind} has one name column`,
       );
     }
-    assert.ok(!hasTablePrinter('ConfigMap'));
+    assert.ok(!hasTablePrinter('Secret'));
     assert.match(tableColumns('Pod')[4]?.description ?? '', /^CreationTimestamp is a timestamp/);
   });
 });
@@ -294,13 +295,25 @@ void describe('toTable', () => {
   });
 
   void it('prints kinds without a printer as upstream default table: name and RFC 3339 creation time', () => {
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', creationTimestamp: ago(5 * M) },
+    };
+    assert.deepEqual(row('Secret', secret), ['s', '2024-05-01T11:55:00Z']);
+    assert.deepEqual(row('Secret', { metadata: { name: 'x' } }), ['x', '0001-01-01T00:00:00Z']);
+  });
+
+  void it('prints ConfigMaps as upstream: the number of keys in data and binaryData', () => {
     const cm = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'cm', creationTimestamp: ago(5 * M) },
+      data: { a: '1', b: '2' },
+      binaryData: { c: 'eA==' },
     };
-    assert.deepEqual(row('ConfigMap', cm), ['cm', '2024-05-01T11:55:00Z']);
-    assert.deepEqual(row('ConfigMap', { metadata: { name: 'x' } }), ['x', '0001-01-01T00:00:00Z']);
+    assert.deepEqual(row('ConfigMap', cm), ['cm', 3, '5m']);
+    assert.deepEqual(row('ConfigMap', { metadata: { name: 'empty' } })[1], 0);
   });
 });
 

@@ -18,6 +18,7 @@ import type {
   ContainerStatus,
   PodCondition,
   ServiceAccount,
+  ConfigMap,
 } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -297,6 +298,16 @@ const priorityClassColumns = [
     'string',
     'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.',
   ),
+];
+
+const configMapColumns = [
+  nameColumn,
+  column(
+    'Data',
+    'string',
+    "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.",
+  ),
+  ageColumn,
 ];
 
 const serviceAccountColumns = [
@@ -656,6 +667,16 @@ function printPriorityClass(pc: PriorityClass, now: number): PrintedRow {
   };
 }
 
+function printConfigMap(cm: ConfigMap, now: number): PrintedRow {
+  return {
+    cells: [
+      nameOf(cm),
+      Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length,
+      ageOf(cm, now),
+    ],
+  };
+}
+
 function printServiceAccount(sa: ServiceAccount, now: number): PrintedRow {
   return { cells: [nameOf(sa), (sa.secrets ?? []).length, ageOf(sa, now)] };
 }
@@ -705,6 +726,7 @@ const printers: ReadonlyMap<string, Printer> = new Map([
   ['Lease', printer(leaseColumns, printLease)],
   ['PriorityClass', printer(priorityClassColumns, printPriorityClass)],
   ['ServiceAccount', printer(serviceAccountColumns, printServiceAccount)],
+  ['ConfigMap', printer(configMapColumns, printConfigMap)],
   ['RoleBinding', printer(roleBindingColumns, printBinding)],
   ['ClusterRoleBinding', printer(clusterRoleBindingColumns, printBinding)],
 ]);

@@ -277,6 +277,7 @@ export const defaultStrategies: Readonly<Record<string, Strategy>> = {
   Lease: base('Lease'),
   PriorityClass: base('PriorityClass'),
   ServiceAccount: base('ServiceAccount'),
+  ConfigMap: base('ConfigMap'),
   Role: base('Role'),
   ClusterRole: base('ClusterRole'),
   RoleBinding: base('RoleBinding'),

@@ -109,7 +109,7 @@ const identity: Defaulter = (obj) => clone(obj);
 
 /**
  * The defaulter of each served kind, keyed by `kind` (Event, ControllerRevision, Lease,
- * ServiceAccount, Role and ClusterRole have no defaults and are returned as copies). Unknown kinds
+ * ServiceAccount, ConfigMap, Role and ClusterRole have no defaults and are returned as copies). Unknown kinds
  * are absent.
  */
 export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
@@ -122,6 +122,7 @@ export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
   Lease: identity,
   PriorityClass: (o: KubeObject) => defaultPriorityClass(o as PriorityClass),
   ServiceAccount: identity,
+  ConfigMap: identity,
   Role: identity,
   ClusterRole: identity,
   RoleBinding: (o: KubeObject) => defaultRoleBinding(o as RoleBinding),

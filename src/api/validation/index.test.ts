@@ -69,6 +69,12 @@ const samples: KubeObject[] = [
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics:reader' },
     subjects: [{ kind: 'Group', name: 'monitoring' }],
   } as KubeObject,
+  {
+    kind: 'ConfigMap',
+    metadata: { name: 'agent-config', namespace: 'kube-system' },
+    data: { 'agent.conf': 'level = info' },
+    binaryData: { 'ca.der': 'AAEC' },
+  } as KubeObject,
 ];
 
 describe('validators', () => {
@@ -76,6 +82,7 @@ describe('validators', () => {
     assert.deepEqual(Object.keys(validators).sort(), [
       'ClusterRole',
       'ClusterRoleBinding',
+      'ConfigMap',
       'ControllerRevision',
       'DaemonSet',
       'Event',
@@ -107,6 +114,6 @@ describe('validators', () => {
   });
 
   it('unknown kinds have no validator', () => {
-    assert.equal(validators.ConfigMap, undefined);
+    assert.equal(validators['Secret'], undefined);
   });
 });

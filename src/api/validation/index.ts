@@ -5,7 +5,8 @@
  */
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Event, Namespace, Node, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event, Namespace, Node, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import { validateConfigMap, validateConfigMapUpdate } from './configmap.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { FieldError } from '../errors.js';
@@ -73,7 +74,7 @@ function kind<T>(
 
 /**
  * Validators for Namespace, Node, Pod, Event, DaemonSet, ControllerRevision, Lease,
- * PriorityClass, ServiceAccount, Role, ClusterRole, RoleBinding and ClusterRoleBinding. `status`
+ * PriorityClass, ServiceAccount, ConfigMap, Role, ClusterRole, RoleBinding and ClusterRoleBinding. `status`
  * exists for Namespace, Node, Pod and DaemonSet.
  */
 export const validators: Readonly<Record<string, KindValidator>> = Object.freeze({
@@ -86,6 +87,7 @@ export const validators: Readonly<Record<string, KindValidator>> = Object.freeze
   Lease: kind<Lease>(validateLease, validateLeaseUpdate),
   PriorityClass: kind<PriorityClass>(validatePriorityClass, validatePriorityClassUpdate),
   ServiceAccount: kind<ServiceAccount>(validateServiceAccount, validateServiceAccountUpdate),
+  ConfigMap: kind<ConfigMap>(validateConfigMap, validateConfigMapUpdate),
   Role: kind<Role>(validateRole, validateRoleUpdate),
   ClusterRole: kind<ClusterRole>(validateClusterRole, validateClusterRoleUpdate),
   RoleBinding: kind<RoleBinding>(validateRoleBinding, validateRoleBindingUpdate),
