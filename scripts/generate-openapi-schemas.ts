@@ -61,6 +61,7 @@ const ROOTS: readonly { module: string; kind: string; group: string; version: st
   { module: 'events/v1', kind: 'Event', group: 'events.k8s.io', version: 'v1' },
   { module: 'core/v1', kind: 'ServiceAccount', group: '', version: 'v1' },
   { module: 'core/v1', kind: 'ConfigMap', group: '', version: 'v1' },
+  { module: 'core/v1', kind: 'Secret', group: '', version: 'v1' },
   { module: 'rbac/v1', kind: 'Role', group: 'rbac.authorization.k8s.io', version: 'v1' },
   { module: 'rbac/v1', kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', version: 'v1' },
   { module: 'rbac/v1', kind: 'RoleBinding', group: 'rbac.authorization.k8s.io', version: 'v1' },

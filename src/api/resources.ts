@@ -4,7 +4,15 @@
  */
 import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Mutable } from '../util/objects.js';
-import type { ConfigMap, Namespace, Node, Pod, Event, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type {
+  ConfigMap,
+  Namespace,
+  Node,
+  Pod,
+  Event,
+  Secret,
+  ServiceAccount,
+} from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
@@ -179,6 +187,17 @@ export const resources = {
     resource: 'configmaps',
     namespaced: true,
     shortNames: ['cm'],
+    categories: [],
+    hasStatus: false,
+  }),
+  /** Credentials for pods; `stringData` is written as base64 `data`. */
+  secrets: define<Secret>({
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    resource: 'secrets',
+    namespaced: true,
+    shortNames: [],
     categories: [],
     hasStatus: false,
   }),

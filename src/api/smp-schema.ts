@@ -196,8 +196,9 @@ const kindSchemas: ReadonlyMap<string, StructSchema> = new Map([
   ['Lease', metadataOnly],
   ['PriorityClass', metadataOnly],
   ['ServiceAccount', serviceAccount],
-  // core/v1 ConfigMap: `data` and `binaryData` are maps, merged key by key.
+  // core/v1 ConfigMap and Secret: their data are maps, merged key by key.
   ['ConfigMap', metadataOnly],
+  ['Secret', metadataOnly],
   ['Role', role],
   ['ClusterRole', clusterRole],
   ['RoleBinding', roleBinding],

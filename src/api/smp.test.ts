@@ -989,6 +989,7 @@ void describe('smp-schema', () => {
     assert.deepEqual([...strategicMergePatchKinds()].sort(), [
       'ClusterRole',
       'ClusterRoleBinding',
+      'ConfigMap',
       'ControllerRevision',
       'DaemonSet',
       'Event',
@@ -999,6 +1000,7 @@ void describe('smp-schema', () => {
       'PriorityClass',
       'Role',
       'RoleBinding',
+      'Secret',
       'ServiceAccount',
     ]);
   });

@@ -164,7 +164,7 @@ void describe('tableColumns', () => {
       'PreemptionPolicy',
     ]);
     assert.deepEqual(columnNames('ConfigMap'), ['Name', 'Data', 'Age']);
-    assert.deepEqual(columnNames('Secret'), ['Name', 'Created At']);
+    assert.deepEqual(columnNames('Service'), ['Name', 'Created At']);
   });
 
   void it('uses upstream types and formats: name format on the name column, integer counts', () => {
@@ -195,7 +195,7 @@ void describe('tableColumns', () => {
       ['string', 'integer', 'boolean', 'string', 'string'],
     );
     assert.equal(tableColumns('Pod').find((c) => c.name === 'Restarts')?.type, 'string');
-    assert.equal(tableColumns('Secret')[1]?.type, 'date');
+    assert.equal(tableColumns('Service')[1]?.type, 'date');
     for (const kind of [
       'Namespace',
       'Node',
@@ -215,7 +215,7 @@ void describe('tableColumns', () => {
         `${kind} has one name column`,
       );
     }
-    assert.ok(!hasTablePrinter('Secret'));
+    assert.ok(!hasTablePrinter('Service'));
     assert.match(tableColumns('Pod')[4]?.description ?? '', /^CreationTimestamp is a timestamp/);
   });
 });
@@ -295,13 +295,13 @@ void describe('toTable', () => {
   });
 
   void it('prints kinds without a printer as upstream default table: name and RFC 3339 creation time', () => {
-    const secret = {
+    const svc = {
       apiVersion: 'v1',
-      kind: 'Secret',
+      kind: 'Service',
       metadata: { name: 's', creationTimestamp: ago(5 * M) },
     };
-    assert.deepEqual(row('Secret', secret), ['s', '2024-05-01T11:55:00Z']);
-    assert.deepEqual(row('Secret', { metadata: { name: 'x' } }), ['x', '0001-01-01T00:00:00Z']);
+    assert.deepEqual(row('Service', svc), ['s', '2024-05-01T11:55:00Z']);
+    assert.deepEqual(row('Service', { metadata: { name: 'x' } }), ['x', '0001-01-01T00:00:00Z']);
   });
 
   void it('prints ConfigMaps as upstream: the number of keys in data and binaryData', () => {

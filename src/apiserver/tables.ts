@@ -19,6 +19,7 @@ import type {
   PodCondition,
   ServiceAccount,
   ConfigMap,
+  Secret,
 } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -306,6 +307,21 @@ const configMapColumns = [
     'Data',
     'string',
     "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.",
+  ),
+  ageColumn,
+];
+
+const secretColumns = [
+  nameColumn,
+  column(
+    'Type',
+    'string',
+    'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types',
+  ),
+  column(
+    'Data',
+    'string',
+    "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4",
   ),
   ageColumn,
 ];
@@ -677,6 +693,12 @@ function printConfigMap(cm: ConfigMap, now: number): PrintedRow {
   };
 }
 
+function printSecret(secret: Secret, now: number): PrintedRow {
+  return {
+    cells: [nameOf(secret), secret.type ?? '', Object.keys(secret.data ?? {}).length, ageOf(secret, now)],
+  };
+}
+
 function printServiceAccount(sa: ServiceAccount, now: number): PrintedRow {
   return { cells: [nameOf(sa), (sa.secrets ?? []).length, ageOf(sa, now)] };
 }
@@ -727,6 +749,7 @@ const printers: ReadonlyMap<string, Printer> = new Map([
   ['PriorityClass', printer(priorityClassColumns, printPriorityClass)],
   ['ServiceAccount', printer(serviceAccountColumns, printServiceAccount)],
   ['ConfigMap', printer(configMapColumns, printConfigMap)],
+  ['Secret', printer(secretColumns, printSecret)],
   ['RoleBinding', printer(roleBindingColumns, printBinding)],
   ['ClusterRoleBinding', printer(clusterRoleBindingColumns, printBinding)],
 ]);

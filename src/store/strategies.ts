@@ -278,6 +278,7 @@ export const defaultStrategies: Readonly<Record<string, Strategy>> = {
   PriorityClass: base('PriorityClass'),
   ServiceAccount: base('ServiceAccount'),
   ConfigMap: base('ConfigMap'),
+  Secret: base('Secret'),
   Role: base('Role'),
   ClusterRole: base('ClusterRole'),
   RoleBinding: base('RoleBinding'),

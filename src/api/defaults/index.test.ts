@@ -111,6 +111,7 @@ describe('defaulters map', () => {
     assert.deepEqual(Object.keys(defaulters).sort(), [
       'ClusterRole',
       'ClusterRoleBinding',
+      'ConfigMap',
       'ControllerRevision',
       'DaemonSet',
       'Event',
@@ -121,6 +122,7 @@ describe('defaulters map', () => {
       'PriorityClass',
       'Role',
       'RoleBinding',
+      'Secret',
       'ServiceAccount',
     ]);
     const ev = deepFreeze({ kind: 'Event', metadata: { name: 'e', namespace: 'd' }, involvedObject: {} });

@@ -5,10 +5,11 @@
  * Validation runs on the defaulted object.
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
-import type { Namespace, Node } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Node, Secret } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { ClusterRoleBinding, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { clone } from '../../util/objects.js';
+import { BadRequestError } from '../errors.js';
 import type { KubeObject } from '../resources.js';
 import { defaultPod, defaultPodSpec } from './pod.js';
 
@@ -83,6 +84,45 @@ export function defaultPriorityClass(pc: PriorityClass): PriorityClass {
   return out;
 }
 
+/**
+ * Where standard, padded base64 (Go's StdEncoding, as a Secret's `data` is decoded) goes wrong in
+ * `s`, or -1 when it decodes.
+ */
+function illegalBase64At(s: string): number {
+  let end = s.length;
+  if (end % 4 === 0 && s.endsWith('==')) end -= 2;
+  else if (end % 4 === 0 && s.endsWith('=')) end -= 1;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (!ok) return i;
+  }
+  return s.length % 4 === 0 ? -1 : s.length - (s.length % 4);
+}
+
+/**
+ * SetDefaults_Secret (`type: Opaque`) and the v1 conversion of `stringData`: each of its values is
+ * stored in `data`, base64-encoded, over a `data` value of the same key; `stringData` itself is
+ * write-only and never stored.
+ */
+export function defaultSecret(secret: Secret): Secret {
+  for (const v of Object.values(secret.data ?? {})) {
+    const at = illegalBase64At(v);
+    if (at >= 0)
+      throw new BadRequestError(
+        `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at}`,
+      );
+  }
+  const out = clone(secret);
+  if (!out.type) out.type = 'Opaque';
+  if (out.stringData) {
+    const data = (out.data ??= {});
+    for (const [k, v] of Object.entries(out.stringData)) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    delete out.stringData;
+  }
+  return out;
+}
+
 /** The API group of RBAC, which `roleRef.apiGroup` and User/Group subjects default to. */
 export const RbacGroupName = 'rbac.authorization.k8s.io';
 
@@ -123,6 +163,7 @@ export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
   PriorityClass: (o: KubeObject) => defaultPriorityClass(o as PriorityClass),
   ServiceAccount: identity,
   ConfigMap: identity,
+  Secret: (o: KubeObject) => defaultSecret(o as Secret),
   Role: identity,
   ClusterRole: identity,
   RoleBinding: (o: KubeObject) => defaultRoleBinding(o as RoleBinding),

@@ -93,6 +93,7 @@ describe('validators', () => {
       'PriorityClass',
       'Role',
       'RoleBinding',
+      'Secret',
       'ServiceAccount',
     ]);
     const withStatus = Object.entries(validators)
@@ -114,6 +115,6 @@ describe('validators', () => {
   });
 
   it('unknown kinds have no validator', () => {
-    assert.equal(validators['Secret'], undefined);
+    assert.equal(validators['Service'], undefined);
   });
 });

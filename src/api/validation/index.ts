@@ -5,7 +5,16 @@
  */
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { ConfigMap, Event, Namespace, Node, Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type {
+  ConfigMap,
+  Event,
+  Namespace,
+  Node,
+  Pod,
+  Secret,
+  ServiceAccount,
+} from 'kubernetes-types/core/v1.js';
+import { validateSecret, validateSecretUpdate } from './secret.js';
 import { validateConfigMap, validateConfigMapUpdate } from './configmap.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
@@ -74,7 +83,7 @@ function kind<T>(
 
 /**
  * Validators for Namespace, Node, Pod, Event, DaemonSet, ControllerRevision, Lease,
- * PriorityClass, ServiceAccount, ConfigMap, Role, ClusterRole, RoleBinding and ClusterRoleBinding. `status`
+ * PriorityClass, ServiceAccount, ConfigMap, Secret, Role, ClusterRole, RoleBinding and ClusterRoleBinding. `status`
  * exists for Namespace, Node, Pod and DaemonSet.
  */
 export const validators: Readonly<Record<string, KindValidator>> = Object.freeze({
@@ -88,6 +97,7 @@ export const validators: Readonly<Record<string, KindValidator>> = Object.freeze
   PriorityClass: kind<PriorityClass>(validatePriorityClass, validatePriorityClassUpdate),
   ServiceAccount: kind<ServiceAccount>(validateServiceAccount, validateServiceAccountUpdate),
   ConfigMap: kind<ConfigMap>(validateConfigMap, validateConfigMapUpdate),
+  Secret: kind<Secret>(validateSecret, validateSecretUpdate),
   Role: kind<Role>(validateRole, validateRoleUpdate),
   ClusterRole: kind<ClusterRole>(validateClusterRole, validateClusterRoleUpdate),
   RoleBinding: kind<RoleBinding>(validateRoleBinding, validateRoleBindingUpdate),

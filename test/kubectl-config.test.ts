@@ -1,7 +1,8 @@
 /**
- * ConfigMaps through the real kubectl, as a DaemonSet's manifests use them: applied beside the
- * DaemonSet that mounts them, created from literals, listed with upstream's columns, refused with
- * upstream's messages for a bad key, and frozen by `immutable: true`.
+ * ConfigMaps and Secrets through the real kubectl, as a DaemonSet's manifests use them: applied
+ * beside the DaemonSet that mounts them, created from literals, listed with upstream's columns,
+ * refused with upstream's messages for a bad key, and frozen by `immutable: true`; Secrets'
+ * `stringData`, types and their required keys.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,7 +46,7 @@ spec:
           configMap: { name: fluent-bit-config }
 `;
 
-describe('ConfigMaps with kubectl', { skip }, () => {
+describe('ConfigMaps and Secrets with kubectl', { skip }, () => {
   let c: KubectlCluster;
   const ok = async (args: string[], input?: string): Promise<string> => {
     const r = await c.kubectl(args, input !== undefined ? { input } : {});
@@ -129,5 +130,72 @@ describe('ConfigMaps with kubectl', { skip }, () => {
     );
     assert.equal(await ok(['get', 'cm', 'frozen', '-o', 'jsonpath={.data.a}']), '1');
     assert.match(await ok(['delete', 'cm', 'frozen']), /configmap "frozen" deleted/);
+  });
+
+  test('kubectl create secret generic: Opaque, base64 data; get shows TYPE and DATA', async () => {
+    assert.match(
+      await ok([
+        'create',
+        'secret',
+        'generic',
+        'es-credentials',
+        '-n',
+        'kube-system',
+        '--from-literal=username=elastic',
+        '--from-literal=password=changeme',
+      ]),
+      /secret\/es-credentials created/,
+    );
+    const list = await ok(['get', 'secrets', '-n', 'kube-system']);
+    assert.match(list, /^NAME\s+TYPE\s+DATA\s+AGE\n/);
+    assert.match(list, /\nes-credentials\s+Opaque\s+2\s+\S+\n/);
+    const user = await ok([
+      'get',
+      'secret',
+      'es-credentials',
+      '-n',
+      'kube-system',
+      '-o',
+      'jsonpath={.data.username}',
+    ]);
+    assert.equal(Buffer.from(user, 'base64').toString('utf8'), 'elastic');
+  });
+
+  test('stringData is stored as base64 data and never returned', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'shipper' },
+        stringData: { token: 's3cr3t' },
+        data: { region: Buffer.from('eu').toString('base64') },
+      }),
+    );
+    const s = JSON.parse(await ok(['get', 'secret', 'shipper', '-o', 'json'])) as {
+      type: string;
+      data: Record<string, string>;
+      stringData?: unknown;
+    };
+    assert.equal(s.type, 'Opaque');
+    assert.deepEqual(s.data, { region: 'ZXU=', token: Buffer.from('s3cr3t').toString('base64') });
+    assert.equal(s.stringData, undefined);
+  });
+
+  test('a type needs its keys; the type never changes; data must be base64', async () => {
+    const secret = (name: string, type: string, data: Record<string, string>): string =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, type, data });
+    let r = await c.kubectl(['apply', '-f', '-'], {
+      input: secret('tls', 'kubernetes.io/tls', { 'tls.crt': 'Y2VydA==' }),
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /The Secret "tls" is invalid: data\[tls\.key\]: Required value/);
+    await ok(['apply', '-f', '-'], secret('auth', 'kubernetes.io/basic-auth', { username: 'dQ==' }));
+    r = await c.kubectl(['apply', '-f', '-'], { input: secret('auth', 'Opaque', { username: 'dQ==' }) });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /The Secret "auth" is invalid: type: Invalid value: "Opaque": field is immutable/);
+    r = await c.kubectl(['apply', '-f', '-'], { input: secret('b64', 'Opaque', { k: 'not base64!' }) });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cannot be handled as a Secret: illegal base64 data at input byte 3/);
   });
 });
