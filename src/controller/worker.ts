@@ -70,3 +70,23 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   };
   await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => worker()));
 }
+
+/**
+ * The workers of a controller with one queue, as a controller starts and stops them: `start` runs
+ * them ({@link runWorkers}); `stop` shuts the queue down and resolves once the work in flight is
+ * done.
+ */
+export class QueueWorkers {
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: RunWorkersOptions) {}
+
+  start(): void {
+    this.running ??= runWorkers(this.options);
+  }
+
+  async stop(): Promise<void> {
+    this.options.queue.shutDown();
+    await this.running;
+  }
+}

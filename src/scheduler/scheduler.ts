@@ -16,7 +16,7 @@ import { WorkQueue } from '../client/workqueue.js';
 import type { EventRecorder } from '../client/events.js';
 import type { Controller, Manager } from '../controller/manager.js';
 import type { Reconciler, ReconcileResult } from '../controller/reconcile.js';
-import { runWorkers } from '../controller/worker.js';
+import { QueueWorkers } from '../controller/worker.js';
 import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -50,12 +50,18 @@ export class Scheduler implements Controller, Reconciler {
   private readonly assumed = new AssumedPods();
   /** Failed scheduling attempts per pod, for the 1 s → 10 s backoff. */
   private readonly attempts = new Map<string, number>();
-  private workers: Promise<void> | undefined;
+  private readonly workers: QueueWorkers;
 
   constructor(private readonly options: SchedulerOptions) {
     this.pods = options.manager.informers.informer(resources.pods, { [POD_NODE_INDEX]: byNodeName });
     this.nodes = options.manager.informers.informer(resources.nodes);
     this.queue = new WorkQueue<string>({ name: 'scheduler', clock: options.clock });
+    this.workers = new QueueWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 1,
+      logger: this.options.logger,
+    });
     this.pods.addHandlers({
       onAdd: (p) => this.onPod(p),
       onUpdate: (_old, p) => this.onPod(p),
@@ -81,17 +87,11 @@ export class Scheduler implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({
-      queue: this.queue,
-      reconciler: this,
-      workers: 1,
-      logger: this.options.logger,
-    });
+    this.workers.start();
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    await this.workers.stop();
   }
 
   private onPod(p: Pod): void {

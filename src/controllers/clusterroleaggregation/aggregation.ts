@@ -15,7 +15,7 @@ import type { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, Manager } from '../../controller/manager.js';
 import type { Reconciler } from '../../controller/reconcile.js';
-import { runWorkers } from '../../controller/worker.js';
+import { QueueWorkers } from '../../controller/worker.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { deepEqual } from '../../util/objects.js';
@@ -50,10 +50,16 @@ export class ClusterRoleAggregationController implements Controller, Reconciler 
   readonly name = 'clusterrole-aggregation';
   private readonly roles: Informer<ClusterRole>;
   private readonly queue: WorkQueue<string>;
-  private workers: Promise<void> | undefined;
+  private readonly workers: QueueWorkers;
 
   constructor(private readonly options: ClusterRoleAggregationOptions) {
     this.queue = new WorkQueue({ name: 'clusterrole_aggregation', clock: options.clock });
+    this.workers = new QueueWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 1,
+      logger: this.options.logger,
+    });
     this.roles = options.manager.informers.informer(resources.clusterroles);
     // Any change of any ClusterRole may change what an aggregated one selects: all are re-checked.
     const enqueueAggregated = (): void => {
@@ -67,17 +73,11 @@ export class ClusterRoleAggregationController implements Controller, Reconciler 
   }
 
   start(): void {
-    this.workers = runWorkers({
-      queue: this.queue,
-      reconciler: this,
-      workers: 1,
-      logger: this.options.logger,
-    });
+    this.workers.start();
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    await this.workers.stop();
   }
 
   async reconcile(name: string): Promise<void> {

@@ -18,7 +18,7 @@ import type { WorkQueueMetrics } from '../../client/workqueue.js';
 import type { Controller, Manager } from '../../controller/manager.js';
 import type { Reconciler } from '../../controller/reconcile.js';
 import type { WorkerStats } from '../../controller/worker.js';
-import { runWorkers } from '../../controller/worker.js';
+import { QueueWorkers } from '../../controller/worker.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../util/log.js';
@@ -115,7 +115,7 @@ export class DaemonSetsController implements Controller, Reconciler {
   private readonly nodeInformer: Informer<Node>;
   private readonly revisionInformer: Informer<ControllerRevision>;
   private readonly nodeReporter: NodeDecisionReporter;
-  private workers: Promise<void> | undefined;
+  private readonly workers: QueueWorkers;
   private gcTimer: TimerHandle | undefined;
   /** The node cache in name order, kept up to date by the node handlers. */
   private readonly sortedNodes = new NodesByName();
@@ -148,6 +148,14 @@ export class DaemonSetsController implements Controller, Reconciler {
       name: 'daemonset',
       clock,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
+    this.workers = new QueueWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: this.options.workers ?? 2,
+      logger: this.options.logger,
+      stats: this.stats,
+      ...(this.options.observeSync ? { observe: this.options.observeSync } : {}),
     });
     this.expectations = new ControllerExpectations(clock);
     this.failedPodsBackoff = new Backoff(clock);
@@ -209,14 +217,7 @@ export class DaemonSetsController implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({
-      queue: this.queue,
-      reconciler: this,
-      workers: this.options.workers ?? 2,
-      logger: this.options.logger,
-      stats: this.stats,
-      ...(this.options.observeSync ? { observe: this.options.observeSync } : {}),
-    });
+    this.workers.start();
     const gc = (): void => {
       this.failedPodsBackoff.gc();
       this.gcTimer = this.options.clock.setTimeout(gc, BACKOFF_GC_INTERVAL_MS);
@@ -227,8 +228,7 @@ export class DaemonSetsController implements Controller, Reconciler {
   async stop(): Promise<void> {
     this.gcTimer?.cancel();
     this.idleProbe?.cancel();
-    this.queue.shutDown();
-    await this.workers;
+    await this.workers.stop();
   }
 
   async reconcile(key: string): Promise<void> {

@@ -16,7 +16,7 @@ import type { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, Manager } from '../../controller/manager.js';
 import type { Reconciler } from '../../controller/reconcile.js';
-import { runWorkers } from '../../controller/worker.js';
+import { QueueWorkers } from '../../controller/worker.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { deepEqual } from '../../util/objects.js';
@@ -59,13 +59,19 @@ export class GarbageCollector implements Controller, Reconciler {
   /** owner uid → dependents (`typeId|key`). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly queue: WorkQueue<string>;
-  private workers: Promise<void> | undefined;
+  private readonly workers: QueueWorkers;
   /** Owner apiVersion → kind → type (undefined: not a type taking part). */
   private readonly ownerTypes = new Map<string, Map<string, ResourceType | undefined>>();
 
   constructor(private readonly options: GarbageCollectorOptions) {
     this.types = options.types ?? allResources.filter((t) => t.kind !== 'Event');
     this.queue = new WorkQueue({ name: 'garbage_collector_attempt_to_delete', clock: options.clock });
+    this.workers = new QueueWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 2,
+      logger: this.options.logger,
+    });
     for (const type of this.types) {
       const inf = options.manager.informers.informer(type);
       this.informers.set(typeId(type), inf);
@@ -78,17 +84,11 @@ export class GarbageCollector implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({
-      queue: this.queue,
-      reconciler: this,
-      workers: 2,
-      logger: this.options.logger,
-    });
+    this.workers.start();
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    await this.workers.stop();
   }
 
   private ref(type: ResourceType, obj: KubeObject): string {

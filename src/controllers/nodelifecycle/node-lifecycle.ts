@@ -19,7 +19,7 @@ import type { EventRecorder } from '../../client/events.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, Manager } from '../../controller/manager.js';
 import type { Reconciler } from '../../controller/reconcile.js';
-import { runWorkers } from '../../controller/worker.js';
+import { QueueWorkers } from '../../controller/worker.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { parseTime, rfc3339 } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
@@ -115,7 +115,7 @@ export class NodeLifecycleController implements Controller, Reconciler {
   private readonly gracePeriodMs: number;
   private readonly monitorPeriodMs: number;
   private monitorTimer: TimerHandle | undefined;
-  private workers: Promise<void> | undefined;
+  private readonly workers: QueueWorkers;
 
   constructor(private readonly options: NodeLifecycleOptions) {
     this.gracePeriodMs = options.gracePeriodMs ?? 40_000;
@@ -123,6 +123,12 @@ export class NodeLifecycleController implements Controller, Reconciler {
     this.nodes = options.manager.informers.informer(resources.nodes);
     this.leases = options.manager.informers.informer(resources.leases);
     this.queue = new WorkQueue({ name: 'node_lifecycle_controller', clock: options.clock });
+    this.workers = new QueueWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 1,
+      logger: this.options.logger,
+    });
     this.nodes.addHandlers({
       onAdd: (n) => this.queue.add(n.metadata?.name ?? ''),
       onUpdate: (o, n) => {
@@ -133,19 +139,13 @@ export class NodeLifecycleController implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({
-      queue: this.queue,
-      reconciler: this,
-      workers: 1,
-      logger: this.options.logger,
-    });
+    this.workers.start();
     this.scheduleMonitor();
   }
 
   async stop(): Promise<void> {
     this.monitorTimer?.cancel();
-    this.queue.shutDown();
-    await this.workers;
+    await this.workers.stop();
   }
 
   /**

@@ -16,7 +16,7 @@ import type { EventRecorder } from '../../client/events.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, Manager } from '../../controller/manager.js';
 import type { Reconciler, ReconcileResult } from '../../controller/reconcile.js';
-import { runWorkers } from '../../controller/worker.js';
+import { QueueWorkers } from '../../controller/worker.js';
 import type { Clock } from '../../util/clock.js';
 import { parseTime } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
@@ -65,12 +65,18 @@ export class TaintEvictionController implements Controller, Reconciler {
    * taint would count from "now" at every reconcile and a tolerationSeconds deadline would never come.
    */
   private readonly taintSeen = new Map<string, Map<string, number>>();
-  private workers: Promise<void> | undefined;
+  private readonly workers: QueueWorkers;
 
   constructor(private readonly options: TaintEvictionOptions) {
     this.pods = options.manager.informers.informer(resources.pods, { nodeName: byNodeName });
     this.nodes = options.manager.informers.informer(resources.nodes);
     this.queue = new WorkQueue({ name: 'taint_eviction', clock: options.clock });
+    this.workers = new QueueWorkers({
+      queue: this.queue,
+      reconciler: this,
+      workers: 2,
+      logger: this.options.logger,
+    });
     this.pods.addHandlers({
       onAdd: (p) => this.enqueuePod(p),
       onUpdate: (o, p) => {
@@ -93,17 +99,11 @@ export class TaintEvictionController implements Controller, Reconciler {
   }
 
   start(): void {
-    this.workers = runWorkers({
-      queue: this.queue,
-      reconciler: this,
-      workers: 2,
-      logger: this.options.logger,
-    });
+    this.workers.start();
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    await this.workers.stop();
   }
 
   /** Records when NoExecute taints without timeAdded first appeared on the node; forgets removed ones. */
