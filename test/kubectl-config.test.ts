@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubectlCluster } from './support/kubectl.js';
-import { kubectlBinary, startKubectlCluster } from './support/kubectl.js';
+import { kubectlBinary, kubectlOk, startKubectlCluster } from './support/kubectl.js';
 
 const skip = kubectlBinary() ? false : 'kubectl is not installed';
 
@@ -48,11 +48,7 @@ spec:
 
 describe('ConfigMaps and Secrets with kubectl', { skip }, () => {
   let c: KubectlCluster;
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await c.kubectl(args, input !== undefined ? { input } : {});
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string): Promise<string> => kubectlOk(c, args, input);
 
   before(async () => {
     c = await startKubectlCluster({ nodes: 2 });

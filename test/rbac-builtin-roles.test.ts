@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import type { KubectlCluster } from './support/kubectl.js';
-import { kubectlBinary, startKubectlCluster } from './support/kubectl.js';
+import { kubectlBinary, kubectlOk, startKubectlCluster } from './support/kubectl.js';
 
 const skip = kubectlBinary() ? false : 'kubectl is not installed';
 const SA = 'system:serviceaccount:kube-system:log-agent';
@@ -16,11 +16,7 @@ const SA = 'system:serviceaccount:kube-system:log-agent';
 describe('built-in ClusterRoles and aggregation with kubectl', { skip }, () => {
   let c: KubectlCluster;
   let token: string;
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await c.kubectl(args, input !== undefined ? { input } : {});
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string): Promise<string> => kubectlOk(c, args, input);
   const rules = async (role: string): Promise<PolicyRule[]> =>
     (JSON.parse(await ok(['get', 'clusterrole', role, '-o', 'json'])) as { rules?: PolicyRule[] | null })
       .rules ?? [];

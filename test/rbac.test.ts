@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startUp } from '../src/cli/up.js';
 import type { KubectlCluster, KubectlResult } from './support/kubectl.js';
-import { kubectlBinary, startKubectlCluster } from './support/kubectl.js';
+import { kubectlBinary, kubectlOk, startKubectlCluster } from './support/kubectl.js';
 
 const skip = kubectlBinary() ? false : 'kubectl is not installed';
 const BOT = 'system:serviceaccount:team:bot';
@@ -116,11 +116,7 @@ function jwtPayload(token: string): Record<string, unknown> {
 describe('RBAC and ServiceAccount tokens with kubectl', { skip }, () => {
   let c: KubectlCluster;
   let token: string;
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await c.kubectl(args, input !== undefined ? { input } : {});
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string): Promise<string> => kubectlOk(c, args, input);
   const asBot = (args: string[], input?: string): Promise<KubectlResult> =>
     c.kubectl(['--token', token, ...args], input !== undefined ? { input } : {});
   /** `kubectl` prints the server's message after its own prefix (`Error from server (Forbidden): ` by default). */

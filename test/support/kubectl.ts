@@ -3,6 +3,7 @@
  * cluster, the kubeconfig `everynode up` wrote, and the versioned binaries the google-cloud-cli
  * package ships beside `kubectl` (kubectl.1.27 … kubectl.1.33).
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,13 @@ export interface KubectlCluster {
     options?: { input?: string; version?: string; timeoutMs?: number },
   ): Promise<KubectlResult>;
   close(): Promise<void>;
+}
+
+/** Runs kubectl against `c`, asserts it succeeded (showing its stderr otherwise) and returns stdout. */
+export async function kubectlOk(c: KubectlCluster, args: readonly string[], input?: string): Promise<string> {
+  const r = await c.kubectl(args, input !== undefined ? { input } : {});
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Starts `everynode up` in-process on a free port with its own data dir. */
