@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FieldError } from '../errors.js';
+import { fieldErrorString } from '../errors.js';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { MAX_CONFIG_SIZE, validateConfigMap, validateConfigMapUpdate } from './configmap.js';
 
@@ -7,8 +9,7 @@ const cm = (extra: Partial<ConfigMap>): ConfigMap => ({
   metadata: { name: 'c', namespace: 'default' },
   ...extra,
 });
-const fields = (errs: readonly { field: string; message: string }[]): string[] =>
-  errs.map((e) => `${e.field}: ${e.message}`);
+const fields = (errs: readonly FieldError[]): string[] => errs.map(fieldErrorString);
 
 describe('ConfigMap validation', () => {
   test('config keys: letters, digits, - _ . ; not ., .. or a .. prefix; at most 253 characters', () => {

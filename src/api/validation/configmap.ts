@@ -15,19 +15,40 @@ export const MAX_CONFIG_SIZE = 1024 * 1024;
 
 const IMMUTABLE = 'field is immutable when `immutable` is set';
 
+/** Upstream's IsConfigMapKey errors for one key of the map at `path` (`data`, `binaryData`). */
+export function validateConfigKey(path: string, k: string): FieldError[] {
+  return isConfigMapKey(k).map((msg) => fieldErrors.invalid(key(path, k), k, msg));
+}
+
+/**
+ * An object once stored with `immutable: true` (a ConfigMap or Secret) keeps that flag and the
+ * maps named in `fields` unchanged.
+ */
+export function validateImmutableData<T extends { immutable?: boolean }>(
+  next: T,
+  old: T,
+  fields: readonly (keyof T & string)[],
+): FieldError[] {
+  if (old.immutable !== true) return [];
+  const errs: FieldError[] = [];
+  if (next.immutable !== true) errs.push(fieldErrors.forbidden('immutable', IMMUTABLE));
+  for (const f of fields) if (!semanticEqual(next[f], old[f])) errs.push(fieldErrors.forbidden(f, IMMUTABLE));
+  return errs;
+}
+
 export function validateConfigMap(cm: ConfigMap): FieldError[] {
   const errs = validateObjectMeta(cm.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
   const data = cm.data ?? {};
   const binary = cm.binaryData ?? {};
   let size = 0;
   for (const [k, v] of Object.entries(data)) {
-    for (const msg of isConfigMapKey(k)) errs.push(fieldErrors.invalid(key('data', k), k, msg));
+    errs.push(...validateConfigKey('data', k));
     if (Object.hasOwn(binary, k))
       errs.push(fieldErrors.invalid(key('data', k), k, 'duplicate of key present in binaryData'));
     size += Buffer.byteLength(v ?? '', 'utf8');
   }
   for (const [k, v] of Object.entries(binary)) {
-    for (const msg of isConfigMapKey(k)) errs.push(fieldErrors.invalid(key('binaryData', k), k, msg));
+    errs.push(...validateConfigKey('binaryData', k));
     // Stored base64-encoded; upstream counts the decoded bytes.
     size += Buffer.from(v ?? '', 'base64').length;
   }
@@ -36,13 +57,9 @@ export function validateConfigMap(cm: ConfigMap): FieldError[] {
 }
 
 export function validateConfigMapUpdate(cm: ConfigMap, old: ConfigMap): FieldError[] {
-  const errs = validateObjectMetaUpdate(cm.metadata, old.metadata);
-  if (old.immutable === true) {
-    if (cm.immutable !== true) errs.push(fieldErrors.forbidden('immutable', IMMUTABLE));
-    if (!semanticEqual(cm.data, old.data)) errs.push(fieldErrors.forbidden('data', IMMUTABLE));
-    if (!semanticEqual(cm.binaryData, old.binaryData))
-      errs.push(fieldErrors.forbidden('binaryData', IMMUTABLE));
-  }
-  errs.push(...validateConfigMap(cm));
-  return errs;
+  return [
+    ...validateObjectMetaUpdate(cm.metadata, old.metadata),
+    ...validateImmutableData(cm, old, ['data', 'binaryData']),
+    ...validateConfigMap(cm),
+  ];
 }

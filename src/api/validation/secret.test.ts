@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FieldError } from '../errors.js';
+import { fieldErrorString } from '../errors.js';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import { validateSecret, validateSecretUpdate } from './secret.js';
 import { defaultSecret } from '../defaults/index.js';
@@ -9,8 +11,7 @@ const secret = (extra: Partial<Secret>): Secret => ({
   metadata: { name: 's', namespace: 'default' },
   ...extra,
 });
-const fields = (errs: readonly { field: string; message: string }[]): string[] =>
-  errs.map((e) => `${e.field}: ${e.message}`);
+const fields = (errs: readonly FieldError[]): string[] => errs.map(fieldErrorString);
 
 describe('Secret defaults and validation', () => {
   test('defaults: type Opaque; stringData over data, base64-encoded, then dropped', () => {

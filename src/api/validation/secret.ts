@@ -6,12 +6,10 @@
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { FieldError } from '../errors.js';
 import { fieldErrors } from '../errors.js';
-import { isConfigMapKey } from '../names.js';
-import { MAX_CONFIG_SIZE } from './configmap.js';
+import { MAX_CONFIG_SIZE, validateConfigKey, validateImmutableData } from './configmap.js';
 import { validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { child, key, nameIsDNSSubdomain, semanticEqual } from './util.js';
+import { child, key, nameIsDNSSubdomain } from './util.js';
 
-const IMMUTABLE = 'field is immutable when `immutable` is set';
 const REDACTED = '<secret contents redacted>';
 
 /** The decoded bytes of a base64 `data` value. */
@@ -35,7 +33,7 @@ export function validateSecret(secret: Secret): FieldError[] {
   const data = secret.data ?? {};
   let size = 0;
   for (const [k, v] of Object.entries(data)) {
-    for (const msg of isConfigMapKey(k)) errs.push(fieldErrors.invalid(key('data', k), k, msg));
+    errs.push(...validateConfigKey('data', k));
     size += decoded(v).length;
   }
   if (size > MAX_CONFIG_SIZE) errs.push(fieldErrors.tooLong('data', MAX_CONFIG_SIZE));
@@ -77,12 +75,11 @@ export function validateSecret(secret: Secret): FieldError[] {
 }
 
 export function validateSecretUpdate(secret: Secret, old: Secret): FieldError[] {
-  const errs = validateObjectMetaUpdate(secret.metadata, old.metadata);
-  errs.push(...validateImmutableField(secret.type, old.type, 'type'));
-  if (old.immutable === true) {
-    if (secret.immutable !== true) errs.push(fieldErrors.forbidden('immutable', IMMUTABLE));
-    if (!semanticEqual(secret.data, old.data)) errs.push(fieldErrors.forbidden('data', IMMUTABLE));
-  }
-  errs.push(...validateSecret(secret));
-  return errs;
+  return [
+    ...validateObjectMetaUpdate(secret.metadata, old.metadata),
+    ...validateImmutableField(secret.type, old.type, 'type'),
+    // stringData was written into data before validation: data is all there is to compare.
+    ...validateImmutableData(secret, old, ['data']),
+    ...validateSecret(secret),
+  ];
 }
