@@ -81,7 +81,7 @@ describe('ConfigMaps and Secrets with kubectl', { skip }, () => {
     assert.match(described, /fluent-bit\.conf:\n-+\n\[INPUT\]/);
   });
 
-  test('kubectl create configmap from literals; a bad key is refused with upstream’s message', async () => {
+  test('kubectl create configmap from literals; a bad key and binaryData that is not base64 are refused with upstream’s messages', async () => {
     assert.match(
       await ok([
         'create',
@@ -105,6 +105,19 @@ describe('ConfigMaps and Secrets with kubectl', { skip }, () => {
     assert.match(
       bad.stderr,
       /The ConfigMap "bad" is invalid: data\[a b\]: Invalid value: "a b": a valid config key must consist of alphanumeric characters, '-', '_' or '\.' \(e\.g\. 'key\.name', {2}or 'KEY_NAME', {2}or 'key-name', regex used for validation is '\[-\._a-zA-Z0-9\]\+'\)/,
+    );
+    const binary = await c.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'bad-binary' },
+        binaryData: { 'ca.der': 'not base64!' },
+      }),
+    });
+    assert.notEqual(binary.code, 0);
+    assert.match(
+      binary.stderr,
+      /ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 3/,
     );
   });
 

@@ -5,7 +5,7 @@
  * Validation runs on the defaulted object.
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
-import type { Namespace, Node, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Namespace, Node, Secret } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { ClusterRoleBinding, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { clone } from '../../util/objects.js';
@@ -101,18 +101,32 @@ function illegalBase64At(s: string): number {
 }
 
 /**
- * SetDefaults_Secret (`type: Opaque`) and the v1 conversion of `stringData`: each of its values is
- * stored in `data`, base64-encoded, over a `data` value of the same key; `stringData` itself is
- * write-only and never stored.
+ * Refuses a map of byte values (a Secret's `data`, a ConfigMap's `binaryData`) that upstream's
+ * decoder would not read: a 400 naming the first bad byte.
  */
-export function defaultSecret(secret: Secret): Secret {
-  for (const v of Object.values(secret.data ?? {})) {
+function decodeBytes(kind: string, values: Readonly<Record<string, string>> | undefined): void {
+  for (const v of Object.values(values ?? {})) {
     const at = illegalBase64At(v);
     if (at >= 0)
       throw new BadRequestError(
-        `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at}`,
+        `${kind} in version "v1" cannot be handled as a ${kind}: illegal base64 data at input byte ${at}`,
       );
   }
+}
+
+/** A ConfigMap has no defaults; its `binaryData` must decode. */
+export function defaultConfigMap(cm: ConfigMap): ConfigMap {
+  decodeBytes('ConfigMap', cm.binaryData);
+  return clone(cm);
+}
+
+/**
+ * SetDefaults_Secret (`type: Opaque`) and the v1 conversion of `stringData`: each of its values is
+ * stored in `data`, base64-encoded, over a `data` value of the same key; `stringData` itself is
+ * write-only and never stored. `data` must decode.
+ */
+export function defaultSecret(secret: Secret): Secret {
+  decodeBytes('Secret', secret.data);
   const out = clone(secret);
   if (!out.type) out.type = 'Opaque';
   if (out.stringData) {
@@ -149,7 +163,7 @@ const identity: Defaulter = (obj) => clone(obj);
 
 /**
  * The defaulter of each served kind, keyed by `kind` (Event, ControllerRevision, Lease,
- * ServiceAccount, ConfigMap, Role and ClusterRole have no defaults and are returned as copies). Unknown kinds
+ * ServiceAccount, Role and ClusterRole have no defaults and are returned as copies). Unknown kinds
  * are absent.
  */
 export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
@@ -162,7 +176,7 @@ export const defaulters: Readonly<Record<string, Defaulter>> = Object.freeze({
   Lease: identity,
   PriorityClass: (o: KubeObject) => defaultPriorityClass(o as PriorityClass),
   ServiceAccount: identity,
-  ConfigMap: identity,
+  ConfigMap: (o: KubeObject) => defaultConfigMap(o as ConfigMap),
   Secret: (o: KubeObject) => defaultSecret(o as Secret),
   Role: identity,
   ClusterRole: identity,

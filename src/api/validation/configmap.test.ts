@@ -4,6 +4,7 @@ import type { FieldError } from '../errors.js';
 import { fieldErrorString } from '../errors.js';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { MAX_CONFIG_SIZE, validateConfigMap, validateConfigMapUpdate } from './configmap.js';
+import { defaultConfigMap } from '../defaults/index.js';
 
 const cm = (extra: Partial<ConfigMap>): ConfigMap => ({
   metadata: { name: 'c', namespace: 'default' },
@@ -22,6 +23,16 @@ describe('ConfigMap validation', () => {
     assert.deepEqual(fields(validateConfigMap(cm({ binaryData: { [long]: '' } }))), [
       `binaryData[${long}]: Invalid value: "${long}": must be no more than 253 characters`,
     ]);
+  });
+
+  test('binaryData must be padded standard base64: otherwise a 400, as upstream decodes it', () => {
+    assert.throws(
+      () => defaultConfigMap(cm({ binaryData: { k: 'ab!d' } })),
+      /ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 2$/,
+    );
+    assert.deepEqual(defaultConfigMap(cm({ data: { 'a b': '!' }, binaryData: { k: 'YQ==' } })).binaryData, {
+      k: 'YQ==',
+    });
   });
 
   test('a key in both data and binaryData; more than 1 MiB of values', () => {
