@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import type { KubectlCluster } from './support/kubectl.js';
 import { kubectlBinary, kubectlOk, startKubectlCluster } from './support/kubectl.js';
+import { eventuallyAsync } from './support/wait.js';
 
 const skip = kubectlBinary() ? false : 'kubectl is not installed';
 const SA = 'system:serviceaccount:kube-system:log-agent';
@@ -21,13 +22,8 @@ describe('built-in ClusterRoles and aggregation with kubectl', { skip }, () => {
     (JSON.parse(await ok(['get', 'clusterrole', role, '-o', 'json'])) as { rules?: PolicyRule[] | null })
       .rules ?? [];
   /** Polls until `check` holds (aggregation runs in the controller, a moment after a change). */
-  const eventually = async (what: string, check: () => Promise<boolean>): Promise<void> => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const eventually = (what: string, check: () => Promise<boolean>): Promise<true> =>
+    eventuallyAsync(async () => (await check()) || undefined, { what });
   const grants = (rs: readonly PolicyRule[], group: string, resource: string, verb: string): boolean =>
     rs.some(
       (r) =>
